@@ -1,0 +1,72 @@
+// Child processes with RAII: a ChildProcess that goes out of scope without
+// Wait() or Detach() is killed and reaped, so error paths never leak processes.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ucr {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;
+  // Full environment; empty means "inherit ours".
+  std::optional<std::vector<std::string>> env;
+  // fds for the child's stdin/stdout/stderr; -1 means /dev/null.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // setsid() in the child: its own session and process group (kill the group).
+  bool new_session = false;
+};
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ~ChildProcess();
+  ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  static absl::StatusOr<ChildProcess> Spawn(const SpawnOptions& options);
+
+  pid_t pid() const { return pid_; }
+  // Blocks until the child exits; returns its wait status.
+  absl::StatusOr<int> Wait();
+  // Waits up to `timeout`; std::nullopt if it is still running.
+  absl::StatusOr<std::optional<int>> WaitFor(std::chrono::milliseconds timeout);
+  // Leaves the child running; it is no longer ours to reap.
+  pid_t Detach() { return std::exchange(pid_, -1); }
+  void Kill(int sig);
+
+ private:
+  pid_t pid_ = -1;
+};
+
+struct CommandResult {
+  int exit_code = -1;   // exit status, or 128+signal
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion with `input` on stdin, capturing stdout and stderr.
+// After `timeout` the child's whole process group is SIGKILLed.
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         const std::optional<std::vector<std::string>>& env,
+                                         absl::string_view input,
+                                         std::chrono::milliseconds timeout);
+
+// A wait status as "exit code" (128+signal for a signal), the shell's way.
+int ExitCodeFromWaitStatus(int status);
+
+}  // namespace ucr

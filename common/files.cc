@@ -1,0 +1,146 @@
+#include "common/files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+
+namespace ucr {
+
+absl::Status FsyncDir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return LastErrnoError(absl::StrCat("open directory ", dir));
+  if (::fsync(fd.get()) != 0) return LastErrnoError(absl::StrCat("fsync directory ", dir));
+  return absl::OkStatus();
+}
+
+static absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return LastErrnoError(absl::StrCat("write ", path));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode) {
+  std::filesystem::path target(path);
+  std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".tmp-", RandomHex(4));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
+  absl::Status st = WriteAll(fd.get(), data, tmp);
+  if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", tmp));
+  if (st.ok() && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
+  fd.reset();
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
+  }
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return FsyncDir(dir);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return LastErrnoError(absl::StrCat("open ", path));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return LastErrnoError(absl::StrCat("read ", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+absl::Status MakeDirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return absl::InvalidArgumentError("mkdir: empty path");
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty()) continue;
+    if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
+      return LastErrnoError(absl::StrCat("mkdir ", partial));
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return LastErrnoError(absl::StrCat("stat ", path));
+  if (!S_ISDIR(st.st_mode)) return ErrnoError(ENOTDIR, absl::StrCat("mkdir ", path));
+  return absl::OkStatus();
+}
+
+static absl::Status RemoveAt(int parent_fd, const char* name, dev_t dev, const std::string& path) {
+  struct stat st;
+  if (::fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return LastErrnoError(absl::StrCat("stat ", path));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (st.st_dev != dev) {
+      return absl::FailedPreconditionError(absl::StrCat("refusing to remove mount point ", path));
+    }
+    UniqueFd dfd(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dfd) return LastErrnoError(absl::StrCat("open ", path));
+    DIR* d = ::fdopendir(::dup(dfd.get()));
+    if (!d) return LastErrnoError(absl::StrCat("opendir ", path));
+    absl::Status first;
+    while (struct dirent* e = ::readdir(d)) {
+      absl::string_view n(e->d_name);
+      if (n == "." || n == "..") continue;
+      absl::Status st2 = RemoveAt(dfd.get(), e->d_name, dev, absl::StrCat(path, "/", n));
+      if (!st2.ok() && first.ok()) first = st2;
+    }
+    ::closedir(d);
+    if (!first.ok()) return first;
+    if (::unlinkat(parent_fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+      return LastErrnoError(absl::StrCat("rmdir ", path));
+    }
+    return absl::OkStatus();
+  }
+  if (::unlinkat(parent_fd, name, 0) != 0 && errno != ENOENT) {
+    return LastErrnoError(absl::StrCat("unlink ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveTree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return LastErrnoError(absl::StrCat("stat ", path));
+  }
+  return RemoveAt(AT_FDCWD, path.c_str(), st.st_dev, path);
+}
+
+absl::Status EnsureUsableDir(const std::string& path, mode_t mode) {
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("\"", path, "\" is not an absolute path"));
+  }
+  UCR_RETURN_IF_ERROR(MakeDirs(path, mode));
+  if (::access(path.c_str(), W_OK | X_OK) != 0) {
+    return LastErrnoError(absl::StrCat("directory ", path, " is not writable"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ucr

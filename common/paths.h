@@ -1,0 +1,86 @@
+// The on-disk layout, drawn once. Every path ucrd touches is built here, so
+// the tree below is the whole truth about where state lives.
+//
+// <root_dir>  (default /var/lib/ucrd; survives reboots)
+// ├── ucrd.lock                       flock held by the running ucrd
+// ├── content/
+// │   ├── blobs/sha256/<hex>          verified blobs (manifests, configs, layers)
+// │   └── ingest/                     downloads in progress; wiped at start-up
+// ├── layers/
+// │   ├── <chain-id-hex>/             an unpacked layer: an overlayfs lowerdir
+// │   ├── <chain-id-hex>.json         its metadata (diff id, size, parent)
+// │   └── tmp/                        layers being unpacked; wiped at start-up
+// ├── images/<image-id-hex>.json      image metadata (tags, digests, config)
+// ├── containers/<id>/
+// │   ├── container.json              the container's record
+// │   ├── upper/ work/                its writable overlay layer
+// │   └── ...
+// └── sandboxes/<id>/sandbox.json     the pod's record
+//
+// <state_dir>  (default /run/ucrd; tmpfs, gone on reboot like the processes)
+// ├── ucrd.sock                       the CRI socket (the default socket path)
+// ├── sandboxes/<id>/
+// │   ├── ns/{net,ipc,uts}            pinned namespaces (bind mounts of /proc/<pid>/ns/*)
+// │   ├── hostname hosts resolv.conf  files bind-mounted into the pod's containers
+// │   └── shm/                        the pod's /dev/shm (tmpfs)
+// └── containers/<id>/
+//     ├── rootfs/                     the overlay mount
+//     ├── monitor.pid  attach.sock    the per-container monitor
+//     └── exit.json                   written by the monitor when the container exits
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace ucr {
+
+class Paths {
+ public:
+  Paths(std::string root_dir, std::string state_dir)
+      : root_(std::move(root_dir)), state_(std::move(state_dir)) {}
+
+  const std::string& root() const { return root_; }
+  const std::string& state() const { return state_; }
+
+  std::string LockFile() const { return absl::StrCat(root_, "/ucrd.lock"); }
+
+  // image store
+  std::string ContentDir() const { return absl::StrCat(root_, "/content"); }
+  std::string BlobsDir() const { return absl::StrCat(root_, "/content/blobs/sha256"); }
+  std::string BlobPath(absl::string_view hex) const { return absl::StrCat(BlobsDir(), "/", hex); }
+  std::string IngestDir() const { return absl::StrCat(root_, "/content/ingest"); }
+  std::string LayersDir() const { return absl::StrCat(root_, "/layers"); }
+  std::string LayerDir(absl::string_view chain_hex) const {
+    return absl::StrCat(LayersDir(), "/", chain_hex);
+  }
+  std::string LayerMetaPath(absl::string_view chain_hex) const {
+    return absl::StrCat(LayersDir(), "/", chain_hex, ".json");
+  }
+  std::string LayersTmpDir() const { return absl::StrCat(root_, "/layers/tmp"); }
+  std::string ImagesDir() const { return absl::StrCat(root_, "/images"); }
+  std::string ImageMetaPath(absl::string_view id_hex) const {
+    return absl::StrCat(ImagesDir(), "/", id_hex, ".json");
+  }
+
+  // pods and containers, persistent part
+  std::string ContainersDir() const { return absl::StrCat(root_, "/containers"); }
+  std::string ContainerDir(absl::string_view id) const { return absl::StrCat(ContainersDir(), "/", id); }
+  std::string SandboxesDir() const { return absl::StrCat(root_, "/sandboxes"); }
+  std::string SandboxDir(absl::string_view id) const { return absl::StrCat(SandboxesDir(), "/", id); }
+
+  // pods and containers, runtime part
+  std::string SandboxStateDir(absl::string_view id) const {
+    return absl::StrCat(state_, "/sandboxes/", id);
+  }
+  std::string ContainerStateDir(absl::string_view id) const {
+    return absl::StrCat(state_, "/containers/", id);
+  }
+
+ private:
+  std::string root_;
+  std::string state_;
+};
+
+}  // namespace ucr

@@ -1,0 +1,13 @@
+// What the CRI handlers can reach: the effective config and, as features land,
+// the runtime, image and network managers. Owned by the daemon.
+#pragma once
+
+#include "common/config.h"
+
+namespace ucr::cri {
+
+struct Services {
+  const Config* config = nullptr;
+};
+
+}  // namespace ucr::cri

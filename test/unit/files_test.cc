@@ -1,0 +1,117 @@
+#include "common/files.h"
+
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/json_state.h"
+#include "common/scoped_mount.h"
+
+namespace ucr {
+namespace {
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ucr-files-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    (void)UnmountAllUnder(dir_);
+    (void)RemoveTree(dir_);
+  }
+  // Entries other than "." and "..", hidden temp files included.
+  int CountEntries(const std::string& dir) {
+    int n = 0;
+    DIR* d = ::opendir(dir.c_str());
+    while (struct dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      n += name != "." && name != "..";
+    }
+    ::closedir(d);
+    return n;
+  }
+  std::string dir_;
+};
+
+TEST_F(FilesTest, AtomicWriteReplacesAndLeavesNoTemp) {
+  std::string path = dir_ + "/state.json";
+  ASSERT_TRUE(WriteFileAtomic(path, "one").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "two", 0600).ok());
+  EXPECT_EQ(*ReadFile(path), "two");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(CountEntries(dir_), 1);
+}
+
+TEST_F(FilesTest, AtomicWriteIntoMissingDirFailsWithPath) {
+  absl::Status st = WriteFileAtomic(dir_ + "/no/such/file", "x");
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(st.message()), ::testing::HasSubstr(dir_ + "/no/such"));
+}
+
+TEST_F(FilesTest, JsonRoundTripAndCorruptionIsDataLoss) {
+  std::string path = dir_ + "/c.json";
+  ASSERT_TRUE(SaveJson(path, {{"id", "abc"}, {"n", 3}}).ok());
+  absl::StatusOr<nlohmann::json> j = LoadJson(path);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ((*j)["id"], "abc");
+  ASSERT_TRUE(WriteFileAtomic(path, "{\"id\":").ok());
+  EXPECT_EQ(LoadJson(path).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(FilesTest, MakeDirsAndRemoveTree) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/a/b/c").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/a/b/c/f", "x").ok());
+  ASSERT_EQ(::symlink("/etc/passwd", (dir_ + "/a/link").c_str()), 0);
+  ASSERT_TRUE(RemoveTree(dir_ + "/a").ok());
+  EXPECT_NE(::access((dir_ + "/a").c_str(), F_OK), 0);
+  EXPECT_EQ(::access("/etc/passwd", F_OK), 0) << "a symlink's target must survive";
+  EXPECT_TRUE(RemoveTree(dir_ + "/never-existed").ok());
+}
+
+TEST_F(FilesTest, RemoveTreeRefusesToCrossIntoAMount) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  std::string mnt = dir_ + "/tree/mnt";
+  ASSERT_TRUE(MakeDirs(mnt).ok());
+  absl::StatusOr<ScopedMount> m = ScopedMount::Mount("tmpfs", mnt, "tmpfs", 0, "size=1m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(WriteFileAtomic(mnt + "/precious", "x").ok());
+  absl::Status st = RemoveTree(dir_ + "/tree");
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*ReadFile(mnt + "/precious"), "x");
+  ASSERT_TRUE(m->Unmount().ok());
+  EXPECT_TRUE(RemoveTree(dir_ + "/tree").ok());
+}
+
+TEST_F(FilesTest, EnsureUsableDirRejectsFileAndRelativePath) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/f", "x").ok());
+  EXPECT_FALSE(EnsureUsableDir(dir_ + "/f").ok());
+  EXPECT_FALSE(EnsureUsableDir("relative/dir").ok());
+  EXPECT_TRUE(EnsureUsableDir(dir_ + "/new/dir").ok());
+}
+
+TEST_F(FilesTest, UnmountAllUnderTakesNestedMounts) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  std::string outer = dir_ + "/m", inner = dir_ + "/m/in ner";
+  ASSERT_TRUE(MakeDirs(outer).ok());
+  absl::StatusOr<ScopedMount> a = ScopedMount::Mount("tmpfs", outer, "tmpfs", 0, "");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(MakeDirs(inner).ok());
+  absl::StatusOr<ScopedMount> b = ScopedMount::Mount("tmpfs", inner, "tmpfs", 0, "");
+  ASSERT_TRUE(b.ok());
+  a->release();
+  b->release();
+  ASSERT_TRUE(UnmountAllUnder(dir_).ok());
+  // With both gone, the directory is an ordinary one again.
+  EXPECT_TRUE(RemoveTree(outer).ok());
+}
+
+}  // namespace
+}  // namespace ucr
