@@ -4,6 +4,7 @@
 #   sudo hack/test.sh [ctest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TOP=$PWD
 
 [ "$(id -u)" = 0 ] || { echo "test.sh: run as root (the tests create namespaces, mounts and cgroups)" >&2; exit 1; }
 
@@ -13,7 +14,7 @@ bash hack/build.sh
 # Local registries with our test images, for the image and container tests.
 if [ -x hack/registry.sh ]; then
   bash hack/registry.sh start
-  trap 'bash hack/registry.sh stop || true' EXIT
+  trap 'bash "$TOP/hack/registry.sh" stop || true' EXIT
   bash hack/images/build.sh >/dev/null
 fi
 
