@@ -23,9 +23,11 @@
 // │   ├── ns/{net,ipc,uts}            pinned namespaces (bind mounts of /proc/<pid>/ns/*)
 // │   ├── hostname hosts resolv.conf  files bind-mounted into the pod's containers
 // │   └── shm/                        the pod's /dev/shm (tmpfs)
-// └── containers/<id>/
+// └── containers/<id>/               also the launcher's state dir (runtime/launch/launcher.h)
 //     ├── rootfs/                     the overlay mount
-//     ├── monitor.pid  attach.sock    the per-container monitor
+//     ├── spec.json  start.fifo       the launch spec; Start writes a byte into the fifo
+//     ├── monitor.pid container.pid   "<pid> <starttime>" of the monitor and the container
+//     ├── ctl.sock attach.sock        the per-container monitor's sockets
 //     └── exit.json                   written by the monitor when the container exits
 #pragma once
 
@@ -70,13 +72,36 @@ class Paths {
   std::string SandboxesDir() const { return absl::StrCat(root_, "/sandboxes"); }
   std::string SandboxDir(absl::string_view id) const { return absl::StrCat(SandboxesDir(), "/", id); }
 
+  std::string SandboxRecordPath(absl::string_view id) const {
+    return absl::StrCat(SandboxDir(id), "/sandbox.json");
+  }
+  std::string ContainerRecordPath(absl::string_view id) const {
+    return absl::StrCat(ContainerDir(id), "/container.json");
+  }
+  std::string ContainerUpperDir(absl::string_view id) const { return absl::StrCat(ContainerDir(id), "/upper"); }
+  std::string ContainerWorkDir(absl::string_view id) const { return absl::StrCat(ContainerDir(id), "/work"); }
+
   // pods and containers, runtime part
+  std::string SandboxesStateDir() const { return absl::StrCat(state_, "/sandboxes"); }
   std::string SandboxStateDir(absl::string_view id) const {
     return absl::StrCat(state_, "/sandboxes/", id);
   }
+  std::string SandboxNsDir(absl::string_view id) const { return absl::StrCat(SandboxStateDir(id), "/ns"); }
+  std::string SandboxHostnamePath(absl::string_view id) const {
+    return absl::StrCat(SandboxStateDir(id), "/hostname");
+  }
+  std::string SandboxHostsPath(absl::string_view id) const { return absl::StrCat(SandboxStateDir(id), "/hosts"); }
+  std::string SandboxResolvConfPath(absl::string_view id) const {
+    return absl::StrCat(SandboxStateDir(id), "/resolv.conf");
+  }
+  std::string SandboxShmDir(absl::string_view id) const { return absl::StrCat(SandboxStateDir(id), "/shm"); }
+  std::string ContainersStateDir() const { return absl::StrCat(state_, "/containers"); }
+  // The container's state dir is also the launcher's (spec.json, monitor.pid,
+  // container.pid, start.fifo, ctl.sock, attach.sock, exit.json, monitor.log).
   std::string ContainerStateDir(absl::string_view id) const {
     return absl::StrCat(state_, "/containers/", id);
   }
+  std::string ContainerRootfs(absl::string_view id) const { return absl::StrCat(ContainerStateDir(id), "/rootfs"); }
 
  private:
   std::string root_;

@@ -23,28 +23,29 @@ class RuntimeService final : public v1::RuntimeService::Service {
   UCR_CRI_UNARY(RuntimeConfig);  // cri/runtime_status.cc
   UCR_CRI_UNARY(UpdateRuntimeConfig);  // cri/runtime_status.cc
 
+  UCR_CRI_UNARY(RunPodSandbox);     // cri/sandbox_run.cc
+  UCR_CRI_UNARY(StopPodSandbox);    // cri/sandbox_run.cc
+  UCR_CRI_UNARY(RemovePodSandbox);  // cri/sandbox_run.cc
+  UCR_CRI_UNARY(PodSandboxStatus);  // cri/sandbox_status.cc
+  UCR_CRI_UNARY(ListPodSandbox);    // cri/sandbox_status.cc
+  UCR_CRI_UNARY(CreateContainer);   // cri/container_create.cc
+  UCR_CRI_UNARY(StartContainer);    // cri/container_create.cc
+  UCR_CRI_UNARY(StopContainer);     // cri/container_stop.cc
+  UCR_CRI_UNARY(RemoveContainer);   // cri/container_stop.cc
+  UCR_CRI_UNARY(ListContainers);    // cri/container_status.cc
+  UCR_CRI_UNARY(ContainerStatus);   // cri/container_status.cc
+  UCR_CRI_UNARY(UpdateContainerResources);  // cri/container_update.cc
+  UCR_CRI_UNARY(ReopenContainerLog);        // cri/container_update.cc
+  UCR_CRI_UNARY(ExecSync);                  // cri/exec_sync.cc
+  UCR_CRI_UNARY(ContainerStats);       // cri/stats.cc
+  UCR_CRI_UNARY(ListContainerStats);   // cri/stats.cc
+  UCR_CRI_UNARY(PodSandboxStats);      // cri/stats.cc
+  UCR_CRI_UNARY(ListPodSandboxStats);  // cri/stats.cc
+
   // Not implemented yet: cri/unimplemented.cc
-  UCR_CRI_UNARY(RunPodSandbox);
-  UCR_CRI_UNARY(StopPodSandbox);
-  UCR_CRI_UNARY(RemovePodSandbox);
-  UCR_CRI_UNARY(PodSandboxStatus);
-  UCR_CRI_UNARY(ListPodSandbox);
-  UCR_CRI_UNARY(CreateContainer);
-  UCR_CRI_UNARY(StartContainer);
-  UCR_CRI_UNARY(StopContainer);
-  UCR_CRI_UNARY(RemoveContainer);
-  UCR_CRI_UNARY(ListContainers);
-  UCR_CRI_UNARY(ContainerStatus);
-  UCR_CRI_UNARY(UpdateContainerResources);
-  UCR_CRI_UNARY(ReopenContainerLog);
-  UCR_CRI_UNARY(ExecSync);
   UCR_CRI_UNARY(Exec);
   UCR_CRI_UNARY(Attach);
   UCR_CRI_UNARY(PortForward);
-  UCR_CRI_UNARY(ContainerStats);
-  UCR_CRI_UNARY(ListContainerStats);
-  UCR_CRI_UNARY(PodSandboxStats);
-  UCR_CRI_UNARY(ListPodSandboxStats);
   UCR_CRI_UNARY(CheckpointContainer);
   UCR_CRI_UNARY(CheckpointPod);
   UCR_CRI_UNARY(RestorePod);

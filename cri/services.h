@@ -1,13 +1,20 @@
-// What the CRI handlers can reach: the effective config and, as features land,
-// the runtime, image and network managers. Owned by the daemon.
+// What the CRI handlers can reach: the effective config and the runtime,
+// image and network managers. Owned by the daemon (ucrd/server.cc).
 #pragma once
 
 #include "common/config.h"
+
+namespace ucr::runtime {
+class SandboxManager;
+class ContainerManager;
+}  // namespace ucr::runtime
 
 namespace ucr::cri {
 
 struct Services {
   const Config* config = nullptr;
+  runtime::SandboxManager* sandboxes = nullptr;
+  runtime::ContainerManager* containers = nullptr;
 };
 
 }  // namespace ucr::cri

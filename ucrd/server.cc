@@ -15,6 +15,7 @@
 #include "cri/call.h"
 #include "cri/image_service.h"
 #include "cri/runtime_service.h"
+#include "ucrd/runtime_setup.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -45,6 +46,14 @@ absl::Status PrepareDirs(const Config& config) {
   return absl::OkStatus();
 }
 
+// Until the image store lands every image lookup is NOT_FOUND.
+class NoImages final : public image::ImageProvider {
+ public:
+  absl::StatusOr<image::ResolvedImage> Resolve(absl::string_view ref) override {
+    return absl::NotFoundError(absl::StrCat("image \"", ref, "\" not found (no image store in this build)"));
+  }
+};
+
 int WaitForStopSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -67,7 +76,11 @@ int Serve(const Config& config) {
   if (!lock.ok()) return Fail("start-up", lock.status());
   if (absl::Status st = ClearStaleSocket(config.socket_path); !st.ok()) return Fail("start-up", st);
 
-  cri::Services services{&config};
+  NoImages images;
+  absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, /*network=*/nullptr);
+  if (!runtime.ok()) return Fail("start-up", runtime.status());
+
+  cri::Services services{&config, runtime->sandboxes.get(), runtime->containers.get()};
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);
 

@@ -1,0 +1,97 @@
+#include "runtime/container/overlay_rootfs.h"
+
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/scoped_mount.h"
+#include "common/status.h"
+
+namespace ucr::runtime {
+namespace {
+
+// The kernel copies at most one page of mount data.
+constexpr size_t kMaxMountData = 4095;
+
+std::string ParentDir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The deepest directory containing every lowerdir, "" when there is none but "/".
+std::string CommonParent(const std::vector<std::string>& dirs) {
+  if (dirs.empty()) return "";
+  std::string base = ParentDir(dirs.front());
+  for (const std::string& dir : dirs) {
+    while (base != "/" && !absl::StartsWith(dir, absl::StrCat(base, "/"))) base = ParentDir(base);
+  }
+  return base == "/" ? "" : base;
+}
+
+// mount(2) from a child whose working directory is `base` (chdir must not
+// touch ucrd's own cwd, shared by all its threads).
+absl::Status MountFromDir(const std::string& base, const std::string& target,
+                          const std::string& data) {
+  pid_t child = ::fork();
+  if (child < 0) return LastErrnoError("fork to mount the overlay");
+  if (child == 0) {
+    if (::chdir(base.c_str()) != 0) ::_exit(errno);
+    if (::mount("overlay", target.c_str(), "overlay", 0, data.c_str()) != 0) ::_exit(errno);
+    ::_exit(0);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  int err = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+  if (err != 0) return ErrnoError(err, absl::StrCat("mount overlay at ", target, " (from ", base, ")"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_base) {
+  std::string lowers;
+  for (const std::string& dir : dirs.lowers) {
+    if (!lowers.empty()) lowers += ':';
+    lowers += lower_base.empty() ? dir : dir.substr(lower_base.size() + 1);
+  }
+  return absl::StrCat("lowerdir=", lowers, ",upperdir=", dirs.upper, ",workdir=", dirs.work);
+}
+
+absl::Status MountOverlay(const OverlayDirs& dirs) {
+  if (dirs.lowers.empty()) return absl::InvalidArgumentError("image has no layers to mount");
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.upper, 0755));
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.work, 0700));
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.target, 0755));
+  std::string data = OverlayMountData(dirs, "");
+  if (data.size() <= kMaxMountData) {
+    if (::mount("overlay", dirs.target.c_str(), "overlay", 0, data.c_str()) != 0) {
+      return LastErrnoError(absl::StrCat("mount overlay at ", dirs.target, " (", dirs.lowers.size(),
+                                         " layers)"));
+    }
+    return absl::OkStatus();
+  }
+  std::string base = CommonParent(dirs.lowers);
+  std::string relative = base.empty() ? data : OverlayMountData(dirs, base);
+  if (base.empty() || relative.size() > kMaxMountData) {
+    return absl::InvalidArgumentError(absl::StrCat("overlay mount data for ", dirs.lowers.size(),
+                                                   " layers is ", relative.size(),
+                                                   " bytes, over the kernel's page limit"));
+  }
+  return MountFromDir(base, dirs.target, relative);
+}
+
+absl::Status UnmountRootfs(const std::string& target) {
+  UCR_RETURN_IF_ERROR(UnmountAllUnder(target));
+  if (::rmdir(target.c_str()) != 0 && errno != ENOENT) {
+    return LastErrnoError(absl::StrCat("remove rootfs dir ", target));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ucr::runtime

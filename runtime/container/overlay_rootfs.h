@@ -1,0 +1,30 @@
+// A container's root filesystem: an overlay of the image's unpacked layers
+// (read-only lowerdirs) under the container's own upper and work dirs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace ucr::runtime {
+
+struct OverlayDirs {
+  std::vector<std::string> lowers;  // TOP layer first, as overlayfs wants them
+  std::string upper, work;
+  std::string target;
+};
+
+// The mount data string overlayfs gets for `dirs` with lowerdirs relative to
+// `lower_base` ("" = absolute paths).
+std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_base);
+
+// Mounts the overlay. The mount data must fit in a page: when absolute
+// lowerdirs are too long for that, a forked child chdirs to their common
+// parent and mounts with relative lowerdirs (the containers/storage trick).
+absl::Status MountOverlay(const OverlayDirs& dirs);
+
+// Unmounts whatever is at or below `target` and removes the directory.
+absl::Status UnmountRootfs(const std::string& target);
+
+}  // namespace ucr::runtime

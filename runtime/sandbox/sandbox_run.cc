@@ -1,0 +1,163 @@
+// RunPodSandbox: namespaces, pod init, cgroup, /dev/shm, network, pod files.
+#include <signal.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/scoped_mount.h"
+#include "common/status.h"
+#include "runtime/sandbox/pin_namespaces.h"
+#include "runtime/sandbox/sandbox_manager.h"
+#include "runtime/state/rollback.h"
+
+namespace ucr::runtime {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status ValidateSpec(const PodSpec& spec) {
+  if (spec.metadata.name.empty()) {
+    return absl::InvalidArgumentError("pod sandbox config: metadata.name is required");
+  }
+  if (spec.net_mode == NamespaceMode::kContainer || spec.net_mode == NamespaceMode::kTarget) {
+    return absl::InvalidArgumentError("pod sandbox config: network namespace mode must be POD or NODE");
+  }
+  if (spec.ipc_mode == NamespaceMode::kContainer || spec.ipc_mode == NamespaceMode::kTarget) {
+    return absl::InvalidArgumentError("pod sandbox config: ipc namespace mode must be POD or NODE");
+  }
+  return absl::OkStatus();
+}
+
+network::PodNetworkRequest NetworkRequest(const SandboxRecord& r, const std::string& netns) {
+  network::PodNetworkRequest req;
+  req.sandbox_id = r.id;
+  req.netns_path = netns;
+  req.pod_name = r.spec.metadata.name;
+  req.pod_namespace = r.spec.metadata.ns;
+  req.pod_uid = r.spec.metadata.uid;
+  req.hostname = PodHostname(r.spec);
+  req.port_mappings = r.spec.port_mappings;
+  req.dns = r.spec.dns;
+  req.annotations = r.spec.annotations;
+  return req;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SandboxManager::Run(const PodSpec& spec, const std::string& fingerprint) {
+  UCR_RETURN_IF_ERROR(ValidateSpec(spec));
+  const std::string name_key = SandboxNameKey(spec.metadata);
+  auto name_guard = name_locks_.Lock(name_key);
+  if (std::string holder = ExistingWithName(name_key); !holder.empty()) {
+    absl::StatusOr<SandboxRecord> existing = Get(holder);
+    if (existing.ok() && existing->fingerprint == fingerprint) {
+      log::Info("RunPodSandbox %s: same request as pod %s (a retry): returning it", name_key, holder);
+      return holder;
+    }
+    return absl::AlreadyExistsError(absl::StrCat("pod sandbox name \"", name_key,
+                                                 "\" is already used by pod sandbox ", holder));
+  }
+  if (spec.net_mode != NamespaceMode::kNode) {
+    if (network_ == nullptr) {
+      return absl::FailedPreconditionError(
+          "pod networking is not available (no CNI support in this ucrd): only host-network "
+          "pods can run");
+    }
+    if (absl::Status ready = network_->Ready(); !ready.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("pod network is not ready: ", ready.message()));
+    }
+  }
+
+  SandboxRecord record;
+  record.id = NewId();
+  record.spec = spec;
+  record.fingerprint = fingerprint;
+  record.created_at = NowNs();
+  UCR_ASSIGN_OR_RETURN(std::string ip, Setup(&record));
+  record.state = SandboxState::kReady;
+  UCR_RETURN_IF_ERROR(Save(record));
+  auto entry = std::make_shared<Entry>();
+  entry->record = record;
+  absl::MutexLock lock(&mu_);
+  sandboxes_[record.id] = std::move(entry);
+  return record.id;
+}
+
+// Creates everything the pod holds; on error undoes what it did.
+absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
+  const std::string& id = r->id;
+  Rollback rollback;
+  UCR_RETURN_IF_ERROR(MakeDirs(paths_.SandboxDir(id), 0700));
+  rollback.Add([&] { (void)RemoveTree(paths_.SandboxDir(id)); });
+  UCR_RETURN_IF_ERROR(MakeDirs(paths_.SandboxStateDir(id), 0711));
+  rollback.Add([&] {
+    (void)UnmountAllUnder(paths_.SandboxStateDir(id));
+    (void)RemoveTree(paths_.SandboxStateDir(id));
+  });
+
+  // The pod cgroup: the kubelet's cgroup_parent, or ours under /ucr.
+  UCR_ASSIGN_OR_RETURN(r->cgroup_path, cgroups::PodCgroupPath(r->spec.cgroup_parent, id));
+  UCR_ASSIGN_OR_RETURN(cgroups::Cgroup pod_cgroup, cgroups::Cgroup::Create(hierarchy_, r->cgroup_path));
+  r->owns_cgroup = r->spec.cgroup_parent.empty() || pod_cgroup.created();
+  if (r->owns_cgroup) rollback.Add([pod_cgroup] { (void)pod_cgroup.Destroy(); });
+
+  const bool own_net = r->spec.net_mode != NamespaceMode::kNode;
+  PinRequest pin;
+  pin.ns_dir = paths_.SandboxNsDir(id);
+  pin.net = own_net;
+  pin.uts = own_net;  // the UTS namespace follows the network's, as in containerd
+  pin.ipc = r->spec.ipc_mode != NamespaceMode::kNode;
+  pin.hostname = PodHostname(r->spec);
+  if (r->spec.pid_mode == NamespaceMode::kPod) {
+    if (podinit_binary_.empty()) {
+      return absl::FailedPreconditionError("a shared PID namespace needs ucr-podinit, which is not installed");
+    }
+    pin.podinit_path = podinit_binary_;
+  }
+  UCR_ASSIGN_OR_RETURN(PinResult pinned, PinNamespaces(pin));
+  rollback.Add([&] { (void)UnpinNamespaces(paths_.SandboxNsDir(id)); });
+  if (pinned.init_pid > 0) {
+    r->init_pid = pinned.init_pid;
+    r->init_start_time = ProcessStartTime(pinned.init_pid);
+    pid_t init = pinned.init_pid;
+    rollback.Add([init] { ::kill(init, SIGKILL); });
+    // The init's own cgroup beside the containers' (v2 forbids processes in inner nodes).
+    absl::StatusOr<cgroups::Cgroup> init_cgroup =
+        cgroups::Cgroup::Create(hierarchy_, cgroups::ChildCgroupPath(r->cgroup_path, id));
+    if (init_cgroup.ok()) {
+      if (absl::Status st = init_cgroup->AddProcess(init); !st.ok()) log::Warn("pod %s init cgroup: %s", id, st.message());
+      rollback.Add([c = *init_cgroup] { (void)c.Destroy(); });
+    }
+  }
+
+  PodFilePaths files = FilePaths(id);
+  if (pin.ipc) {
+    UCR_RETURN_IF_ERROR(MountPodShm(files.shm));
+    rollback.Add([files] { (void)UnmountPodShm(files.shm); });
+  }
+
+  std::string ip;
+  if (own_net) {
+    UCR_ASSIGN_OR_RETURN(network::PodNetworkResult net,
+                         network_->Setup(NetworkRequest(*r, NsPath(id, "net"))));
+    r->network_set_up = true;
+    rollback.Add([this, id] { (void)network_->Teardown(id); });
+    ip = net.ip;
+    r->additional_ips = net.additional_ips;
+  } else {
+    ip = HostIp();
+  }
+  r->ip = ip;
+  UCR_RETURN_IF_ERROR(WritePodFiles(files, r->spec, own_net ? ip : ""));
+  rollback.Commit();
+  return ip;
+}
+
+}  // namespace ucr::runtime
