@@ -139,6 +139,9 @@ struct ExecResult {
 // A running exec process (for streaming exec); see SpawnExec.
 struct ExecProcess {
   pid_t pid = 0;  // the ucr-init helper: its own process group; wait on it
+  // Read end of the helper's status pipe (the caller closes it): lines
+  // "child <pid>", then "exit <code>" | "error <code> <message>".
+  int status_fd = -1;
 };
 
 // The files of a container's state_dir.

@@ -113,7 +113,7 @@ bool EnterPidNamespace(const Options& o) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
+  for (int sig = 1; sig < 32; ++sig) signal(sig, SIG_DFL);  // ignored ones survive exec
   setsid();
   if (o.tty) ioctl(s.child_out, TIOCSCTTY, 0);
   if (dup2(s.child_in, 0) < 0 || dup2(s.child_out, 1) < 0 || dup2(s.child_err, 2) < 0) {
@@ -130,9 +130,11 @@ bool EnterPidNamespace(const Options& o) {
 }
 
 void CloseChildEnds(Stdio* s) {
-  for (int* fd : {&s->child_in, &s->child_out, &s->child_err}) {
-    if (*fd >= 0 && (fd == &s->child_in || *fd != s->child_in)) close(*fd);
-  }
+  // With a tty all three are the same pty slave: close it once.
+  if (s->child_in >= 0) close(s->child_in);
+  if (s->child_out >= 0 && s->child_out != s->child_in) close(s->child_out);
+  if (s->child_err >= 0 && s->child_err != s->child_in && s->child_err != s->child_out)
+    close(s->child_err);
   s->child_in = s->child_out = s->child_err = -1;
 }
 
