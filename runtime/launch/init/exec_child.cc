@@ -1,0 +1,138 @@
+#include "runtime/launch/init/exec_child.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/child_process.h"
+#include "common/status.h"
+#include "runtime/launch/init/namespaces.h"
+#include "runtime/launch/init/process.h"
+#include "runtime/launch/init/report.h"
+#include "runtime/launch/spec_json.h"
+
+namespace ucr::runtime::init {
+namespace {
+
+void StatusLine(int fd, const std::string& line) {
+  std::string l = line + "\n";
+  ssize_t w = ::write(fd, l.data(), l.size());
+  (void)w;
+}
+
+absl::StatusOr<std::string> ReadAll(int fd) {
+  std::string out;
+  char buf[8192];
+  off_t off = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return LastErrnoError("read exec spec");
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+}
+
+// In the forked child, inside the container's pid namespace.
+[[noreturn]] void ExecInContainer(const ExecSpec& spec, int status_fd) {
+  ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::umask(022);
+  Reporter report(status_fd);
+  absl::Status s = EnterCwd(spec.process.cwd, /*create=*/false);
+  absl::StatusOr<std::string> exe;
+  if (s.ok()) exe = FindExecutable(spec.process);
+  if (s.ok() && !exe.ok()) s = exe.status();
+  if (s.ok()) s = DropPrivileges(spec.process);
+  if (!s.ok()) {
+    report.Error(s);
+    _exit(127);
+  }
+  report.Close();
+  ExecCommand(*exe, spec.process);
+  _exit(127);
+}
+
+long long NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+void ExecCommand(const std::string& executable, const ProcessSpec& process) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(executable.c_str(), argv.data(), envp.data());
+  fprintf(stderr, "ucr-init: exec %s: %s\n", executable.c_str(), strerror(errno));
+}
+
+int RunExec(int spec_fd, int status_fd, int timeout_ms) {
+  Reporter report(status_fd);
+  absl::StatusOr<std::string> text = ReadAll(spec_fd);
+  absl::StatusOr<ExecSpec> spec =
+      text.ok() ? ExecSpecFromJson(*text) : absl::StatusOr<ExecSpec>(text.status());
+  absl::Status s = spec.status();
+  if (s.ok()) s = JoinCgroups(spec->cgroup_dirs);
+  if (s.ok()) s = JoinProcessNamespaces(spec->target_pid);
+  if (!s.ok()) {
+    report.Error(s);
+    return 126;
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
+  pid_t child = ::fork();
+  if (child < 0) {
+    report.Error(LastErrnoError("fork"));
+    return 126;
+  }
+  if (child == 0) ExecInContainer(*spec, status_fd);
+  StatusLine(status_fd, absl::StrCat("child ", child));
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  long long deadline = timeout_ms > 0 ? NowMs() + timeout_ms : 0;
+  bool killed = false;
+  for (;;) {
+    struct pollfd p[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+    int wait_ms = deadline ? static_cast<int>(std::max(0LL, deadline - NowMs())) : -1;
+    int r = ::poll(p, 2, wait_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r > 0 && (p[0].revents || pidfd < 0)) break;
+    if (r == 0 || p[1].revents) {
+      // Timeout or asked to stop: the whole group, then reap.
+      ::kill(-child, SIGKILL);
+      ::kill(child, SIGKILL);
+      killed = r == 0;
+      break;
+    }
+  }
+  int st = 0;
+  while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+  }
+  int code = ExitCodeFromWaitStatus(st);
+  StatusLine(status_fd, killed ? "timeout" : absl::StrCat("exit ", code));
+  return code;
+}
+
+}  // namespace ucr::runtime::init
