@@ -14,6 +14,7 @@
 #include "common/json_state.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "runtime/launch/proc_util.h"
 #include "runtime/sandbox/pin_namespaces.h"
 #include "runtime/state/lookup.h"
 
@@ -23,20 +24,8 @@ std::string SandboxNameKey(const PodMetadata& m) {
   return absl::StrCat(m.name, "/", m.ns, "/", m.uid, "/", m.attempt);
 }
 
-uint64_t ProcessStartTime(pid_t pid) {
-  absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return 0;
-  // Field 22 (starttime) counts from after the ")" that ends the command name.
-  size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(*stat).substr(paren + 2), ' ');
-  uint64_t start = 0;
-  if (fields.size() > 19 && absl::SimpleAtoi(fields[19], &start)) return start;
-  return 0;
-}
-
 bool ProcessMatches(pid_t pid, uint64_t start_time) {
-  return pid > 0 && start_time != 0 && ProcessStartTime(pid) == start_time;
+  return pid > 0 && start_time != 0 && ProcessStartTime(pid).value_or(0) == start_time;
 }
 
 std::string HostIp() {

@@ -85,7 +85,6 @@ std::string SandboxNameKey(const PodMetadata& metadata);
 
 // True when `pid` is alive and still the process started at `start_time`.
 bool ProcessMatches(pid_t pid, uint64_t start_time);
-uint64_t ProcessStartTime(pid_t pid);
 
 // The node's first non-loopback IPv4 address ("" when there is none).
 std::string HostIp();

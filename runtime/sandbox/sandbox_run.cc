@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/scoped_mount.h"
 #include "common/status.h"
+#include "runtime/launch/proc_util.h"
 #include "runtime/sandbox/pin_namespaces.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/state/rollback.h"
@@ -125,7 +126,7 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
   rollback.Add([&] { (void)UnpinNamespaces(paths_.SandboxNsDir(id)); });
   if (pinned.init_pid > 0) {
     r->init_pid = pinned.init_pid;
-    r->init_start_time = ProcessStartTime(pinned.init_pid);
+    r->init_start_time = ProcessStartTime(pinned.init_pid).value_or(0);
     pid_t init = pinned.init_pid;
     rollback.Add([init] { ::kill(init, SIGKILL); });
     // The init's own cgroup beside the containers' (v2 forbids processes in inner nodes).
