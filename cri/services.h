@@ -4,10 +4,15 @@
 
 #include "common/config.h"
 
+namespace ucr::image {
+class ImageManager;
+}
+
 namespace ucr::cri {
 
 struct Services {
   const Config* config = nullptr;
+  image::ImageManager* images = nullptr;
 };
 
 }  // namespace ucr::cri

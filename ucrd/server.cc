@@ -15,6 +15,7 @@
 #include "cri/call.h"
 #include "cri/image_service.h"
 #include "cri/runtime_service.h"
+#include "image/image_manager.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -67,7 +68,11 @@ int Serve(const Config& config) {
   if (!lock.ok()) return Fail("start-up", lock.status());
   if (absl::Status st = ClearStaleSocket(config.socket_path); !st.ok()) return Fail("start-up", st);
 
+  image::ImageManager images(&config, paths);
+  if (absl::Status st = images.Recover(); !st.ok()) return Fail("start-up: image store", st);
+
   cri::Services services{&config};
+  services.images = &images;
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);
 
