@@ -37,7 +37,9 @@ struct LayerInfo {
 
 class LayerStore {
  public:
-  explicit LayerStore(Paths paths);
+  // durable: syncfs(2) each unpacked layer before publishing it, so a crash
+  // never leaves published metadata over files whose data never hit the disk.
+  explicit LayerStore(Paths paths, bool durable = true);
 
   // Creates layers/ if needed, wipes layers/tmp, drops half-published layers
   // (a dir without metadata, or metadata without a dir). Call before use.
@@ -70,7 +72,14 @@ class LayerStore {
  private:
   class ChainLock;  // holds busy_ membership for one chain id
 
+  absl::StatusOr<LayerInfo> UnpackLocked(absl::string_view chain_id,
+                                         absl::string_view parent_chain_id,
+                                         absl::string_view expected_diff_id, ByteSource& source,
+                                         Compression c);
+  absl::Status Publish(const std::string& tmp_dir, const LayerInfo& info);
+
   Paths paths_;
+  bool durable_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<std::string> busy_;  // chain ids being unpacked or removed
