@@ -82,6 +82,10 @@ absl::StatusOr<ParsedManifest> ParseManifest(absl::string_view body, absl::strin
   if (j.is_discarded() || !j.is_object()) {
     return absl::InvalidArgumentError("bad manifest: not a JSON object");
   }
+  if (auto v = j.find("schemaVersion"); v != j.end() && *v == 1) {
+    return absl::FailedPreconditionError(
+        "unsupported manifest media type \"application/vnd.docker.distribution.manifest.v1+json\" (Docker schema1)");
+  }
   std::string type = StringField(j, "mediaType");
   if (type.empty()) {
     // OCI allows omitting mediaType; the Content-Type (minus parameters) tells then.
@@ -91,7 +95,6 @@ absl::StatusOr<ParsedManifest> ParseManifest(absl::string_view body, absl::strin
     }
   }
   if (!IsManifestType(type) && !IsIndexType(type)) {
-    if (auto v = j.find("schemaVersion"); v != j.end() && *v == 1) type = "docker schema1";
     return absl::FailedPreconditionError(absl::StrCat("unsupported manifest media type \"", type, "\""));
   }
   absl::StatusOr<ParsedManifest> m = ParseJsonManifest(j, type);
