@@ -9,13 +9,12 @@ class ImageService final : public v1::ImageService::Service {
  public:
   explicit ImageService(Services services) : s_(services) {}
 
-  // Not implemented yet: cri/unimplemented.cc
-  UCR_CRI_UNARY(ListImages);
-  UCR_CRI_UNARY(ImageStatus);
-  UCR_CRI_UNARY(PullImage);
-  UCR_CRI_UNARY(RemoveImage);
-  UCR_CRI_UNARY(ImageFsInfo);
-  UCR_CRI_STREAM(StreamImages, StreamImagesRequest, StreamImagesResponse);
+  UCR_CRI_UNARY(ListImages);   // cri/image_list.cc
+  UCR_CRI_UNARY(ImageStatus);  // cri/image_list.cc
+  UCR_CRI_STREAM(StreamImages, StreamImagesRequest, StreamImagesResponse);  // cri/image_list.cc
+  UCR_CRI_UNARY(PullImage);    // cri/image_pull.cc
+  UCR_CRI_UNARY(RemoveImage);  // cri/image_remove.cc
+  UCR_CRI_UNARY(ImageFsInfo);  // cri/image_fs_info.cc
 
  private:
   Services s_;

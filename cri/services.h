@@ -8,6 +8,9 @@ namespace ucr::runtime {
 class SandboxManager;
 class ContainerManager;
 }  // namespace ucr::runtime
+namespace ucr::image {
+class ImageManager;
+}
 
 namespace ucr::cri {
 
@@ -15,6 +18,7 @@ struct Services {
   const Config* config = nullptr;
   runtime::SandboxManager* sandboxes = nullptr;
   runtime::ContainerManager* containers = nullptr;
+  image::ImageManager* images = nullptr;
 };
 
 }  // namespace ucr::cri

@@ -31,11 +31,5 @@ UCR_NOT_YET_STREAM(RuntimeService, StreamPodSandboxStats, StreamPodSandboxStatsR
 UCR_NOT_YET_STREAM(RuntimeService, GetContainerEvents, GetEventsRequest, ContainerEventResponse)
 UCR_NOT_YET_STREAM(RuntimeService, StreamPodSandboxMetrics, StreamPodSandboxMetricsRequest, StreamPodSandboxMetricsResponse)
 
-UCR_NOT_YET_UNARY(ImageService, ListImages)
-UCR_NOT_YET_UNARY(ImageService, ImageStatus)
-UCR_NOT_YET_UNARY(ImageService, PullImage)
-UCR_NOT_YET_UNARY(ImageService, RemoveImage)
-UCR_NOT_YET_UNARY(ImageService, ImageFsInfo)
-UCR_NOT_YET_STREAM(ImageService, StreamImages, StreamImagesRequest, StreamImagesResponse)
 
 }  // namespace ucr::cri

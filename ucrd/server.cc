@@ -16,6 +16,7 @@
 #include "cri/image_service.h"
 #include "cri/runtime_service.h"
 #include "ucrd/runtime_setup.h"
+#include "image/image_manager.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -46,14 +47,6 @@ absl::Status PrepareDirs(const Config& config) {
   return absl::OkStatus();
 }
 
-// Until the image store lands every image lookup is NOT_FOUND.
-class NoImages final : public image::ImageProvider {
- public:
-  absl::StatusOr<image::ResolvedImage> Resolve(absl::string_view ref) override {
-    return absl::NotFoundError(absl::StrCat("image \"", ref, "\" not found (no image store in this build)"));
-  }
-};
-
 int WaitForStopSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -76,11 +69,17 @@ int Serve(const Config& config) {
   if (!lock.ok()) return Fail("start-up", lock.status());
   if (absl::Status st = ClearStaleSocket(config.socket_path); !st.ok()) return Fail("start-up", st);
 
-  NoImages images;
+  image::ImageManager images(&config, paths);
+  if (absl::Status st = images.Recover(); !st.ok()) return Fail("start-up: image store", st);
   absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, /*network=*/nullptr);
   if (!runtime.ok()) return Fail("start-up", runtime.status());
+  // RemoveImage keeps images that containers use.
+  images.SetInUseChecker([containers = runtime->containers.get()](const std::string& image_id) {
+    return containers->ImageInUse(image_id);
+  });
 
   cri::Services services{&config, runtime->sandboxes.get(), runtime->containers.get()};
+  services.images = &images;
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);
 
