@@ -25,7 +25,11 @@ std::string SandboxNameKey(const PodMetadata& m) {
 }
 
 bool ProcessMatches(pid_t pid, uint64_t start_time) {
-  return pid > 0 && start_time != 0 && ProcessStartTime(pid).value_or(0) == start_time;
+  if (pid <= 0 || start_time == 0 || ProcessStartTime(pid).value_or(0) != start_time) return false;
+  // A zombie (dead, not yet reaped by whoever inherited it) is not alive.
+  absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  size_t paren = stat.ok() ? stat->rfind(')') : std::string::npos;
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
 }
 
 std::string HostIp() {
