@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <thread>
@@ -192,6 +193,23 @@ absl::StatusOr<std::vector<pid_t>> Cgroup::Pids() const {
   if (mount.empty()) return absl::FailedPreconditionError("no cgroup hierarchy");
   UCR_RETURN_IF_ERROR(CollectPids(JoinPath(mount, path_), &pids));
   return pids;
+}
+
+absl::StatusOr<std::vector<std::string>> Cgroup::Children() const {
+  std::string mount = ProcsMount(hierarchy_);
+  std::string dir = JoinPath(mount, path_);
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return LastErrnoError(absl::StrCat("opendir ", dir));
+  std::vector<std::string> children;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (e->d_type == DT_DIR && name != "." && name != "..") {
+      children.push_back(absl::StrCat(path_ == "/" ? "" : path_, "/", name));
+    }
+  }
+  ::closedir(d);
+  std::sort(children.begin(), children.end());
+  return children;
 }
 
 absl::Status Cgroup::Destroy() const {

@@ -132,6 +132,12 @@ class Cgroup {
   // kill, thaw; repeated until empty or `deadline` passes (DeadlineExceeded).
   absl::Status KillAll(int sig, std::chrono::milliseconds deadline =
                                     std::chrono::milliseconds(5000)) const;
+  // Device access for unprivileged containers: deny all, then allow `allow` (rules as
+  // v1's devices.allow spells them: "c 1:3 rwm", "c 136:* rwm", "b *:* m"). v1 only; on v2
+  // (which needs an eBPF program) it logs once and returns OK. Call before the process joins.
+  absl::Status RestrictDevices(const std::vector<std::string>& allow) const;
+  // Relative paths of the direct child cgroups (for sweeping orphans at start-up).
+  absl::StatusOr<std::vector<std::string>> Children() const;
   // rmdir in every hierarchy, retrying briefly while busy (processes still exiting).
   // Idempotent. FailedPrecondition when child cgroups remain (a pod with containers).
   absl::Status Destroy() const;
@@ -143,6 +149,14 @@ class Cgroup {
   std::string path_;
   bool created_ = false;
 };
+
+// The devices every unprivileged container may use (runc's defaults): mknod of any node,
+// null, zero, full, random, urandom, tty, console, ptmx and the pts.
+std::vector<std::string> DefaultAllowedDevices();
+// The rule for one host device node (a CRI Device's host_path and "rwm" permissions):
+// "c 10:200 rw". InvalidArgument when the path is not a device node or permissions are bad.
+absl::StatusOr<std::string> DeviceRuleForPath(const std::string& host_path,
+                                              absl::string_view permissions);
 
 // Writable-layer usage for ContainerStats (not a cgroup, but reported beside them): bytes
 // allocated and inodes under `dir`, staying on its filesystem, hard links counted once.
