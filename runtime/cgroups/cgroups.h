@@ -126,6 +126,9 @@ class Cgroup {
   // container's exit until Destroy, so read this when the container exits (or when ucrd
   // learns of the exit after a restart): > 0 means reason OOMKilled.
   absl::StatusOr<uint64_t> OomKillCount() const;
+  // The file holding that counter (as an "oom_kill N" line), for a process that reads it
+  // without this library (the monitor); "" when no memory controller is mounted.
+  std::string OomCounterFile() const;
   // Every process in this cgroup and its descendants.
   absl::StatusOr<std::vector<pid_t>> Pids() const;
   // Signals every process (and below). For SIGKILL: v2 cgroup.kill where present, else freeze,

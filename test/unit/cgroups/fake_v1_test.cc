@@ -161,6 +161,8 @@ TEST_F(FakeV1Test, StatsFromV1Files) {
   EXPECT_EQ(s->oom_kills, 2u);
   EXPECT_EQ(s->pids_current, 3u);
   EXPECT_EQ(*Cgroup::Open(hierarchy_, kPath).OomKillCount(), 2u);
+  EXPECT_EQ(Cgroup::Open(hierarchy_, kPath).OomCounterFile(),
+            t_.root() + "/memory/pod1/c1/memory.oom_control");
   EXPECT_EQ(Cgroup::Open(hierarchy_, "/pod1/gone").ReadStats().status().code(),
             absl::StatusCode::kNotFound);
 }
