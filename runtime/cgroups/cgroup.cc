@@ -75,8 +75,8 @@ void EnableSubtreeControllers(const std::string& dir, const std::vector<std::str
 absl::StatusOr<bool> CreateV1(const Hierarchy& h, const std::string& relative) {
   bool created = false;
   for (const Mount& m : h.mounts()) {
-    bool is_cpuset = std::find(m.controllers.begin(), m.controllers.end(), "cpuset") !=
-                     m.controllers.end();
+    bool is_cpuset =
+        std::find(m.controllers.begin(), m.controllers.end(), "cpuset") != m.controllers.end();
     std::string parent = m.path;
     for (const std::string& level : Levels(relative)) {
       std::string dir = JoinPath(m.path, level);

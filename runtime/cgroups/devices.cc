@@ -48,7 +48,7 @@ absl::Status CheckRule(absl::string_view rule) {
 }  // namespace
 
 std::vector<std::string> DefaultAllowedDevices() {
-  return {"c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm", "c 1:8 rwm",
+  return {"c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",  "c 1:8 rwm",
           "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"};
 }
 
@@ -63,8 +63,8 @@ absl::StatusOr<std::string> DeviceRuleForPath(const std::string& host_path,
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(host_path, " is not a device node"));
   }
-  return absl::StrCat(S_ISCHR(st.st_mode) ? "c " : "b ", major(st.st_rdev), ":",
-                      minor(st.st_rdev), " ", permissions);
+  return absl::StrCat(S_ISCHR(st.st_mode) ? "c " : "b ", major(st.st_rdev), ":", minor(st.st_rdev),
+                      " ", permissions);
 }
 
 absl::Status Cgroup::RestrictDevices(const std::vector<std::string>& allow) const {

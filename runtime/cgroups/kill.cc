@@ -103,8 +103,8 @@ absl::Status Cgroup::KillAll(int sig, std::chrono::milliseconds deadline) const 
     if (!signalled.ok()) return signalled.status();
     if (*signalled == 0 || sig != SIGKILL) return absl::OkStatus();
     if (Clock::now() >= until) {
-      return absl::DeadlineExceededError(absl::StrCat(*signalled, " processes of cgroup ",
-                                                      path_, " survived SIGKILL"));
+      return absl::DeadlineExceededError(
+          absl::StrCat(*signalled, " processes of cgroup ", path_, " survived SIGKILL"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -96,9 +96,8 @@ absl::StatusOr<Stats> Cgroup::ReadStats() const {
   }
   Stats s;
   s.timestamp_ns = NowNs();
-  absl::Status st = hierarchy_.version() == Version::kV1
-                        ? ReadV1(hierarchy_, path_, &s)
-                        : ReadV2(Dirs().front(), &s);
+  absl::Status st = hierarchy_.version() == Version::kV1 ? ReadV1(hierarchy_, path_, &s)
+                                                         : ReadV2(Dirs().front(), &s);
   if (!st.ok()) return Annotate(st, absl::StrCat("read stats of cgroup ", path_));
   return s;
 }

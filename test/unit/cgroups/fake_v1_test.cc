@@ -1,8 +1,7 @@
 // cgroup v1 code on a fake tree: the exact values written, cpuset inheritance, stats parsing.
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "runtime/cgroups/cgroups.h"
 #include "test/unit/cgroups/fake_tree.h"

@@ -29,7 +29,9 @@ class FakeV2Test : public ::testing::Test {
     ASSERT_TRUE(h.ok()) << h.status();
     hierarchy_ = *h;
   }
-  std::string Leaf(const std::string& file) { return t_.Get(std::string("kubepods/pod1/c1/") + file); }
+  std::string Leaf(const std::string& file) {
+    return t_.Get(std::string("kubepods/pod1/c1/") + file);
+  }
   FakeTree t_;
   Hierarchy hierarchy_;
 };

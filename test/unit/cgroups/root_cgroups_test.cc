@@ -1,6 +1,8 @@
 // ROOT tests on this host's real cgroup hierarchy, under a test-owned parent
 // (/ucr-test-<random>) removed in TearDown even when a test fails.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -8,9 +10,6 @@
 
 #include <cstring>
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -275,8 +274,7 @@ TEST_F(RootCgroupsTest, ROOT_DevicesAreRestricted) {
 
 TEST_F(RootCgroupsTest, ROOT_SigtermReachesEveryProcessOnce) {
   Cgroup cg = Make("term");
-  absl::StatusOr<ChildProcess> child =
-      ChildProcess::Spawn({.argv = {"/bin/sleep", "100"}});
+  absl::StatusOr<ChildProcess> child = ChildProcess::Spawn({.argv = {"/bin/sleep", "100"}});
   ASSERT_TRUE(child.ok());
   ASSERT_TRUE(cg.AddProcess(child->pid()).ok());
   ASSERT_TRUE(cg.KillAll(SIGTERM).ok());
