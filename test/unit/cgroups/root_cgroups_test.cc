@@ -272,6 +272,34 @@ TEST_F(RootCgroupsTest, ROOT_DevicesAreRestricted) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
 }
 
+TEST_F(RootCgroupsTest, ROOT_KillAllEmptiesAForkingCgroup) {
+  Cgroup cg = Make("forker");
+  Resources r;
+  r.pids_limit = 64;  // keeps the fork loop bounded if KillAll were broken
+  ASSERT_TRUE(cg.Apply(r).ok());
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  absl::StatusOr<ChildProcess> child = ChildProcess::Spawn(
+      {.argv = {"/bin/sh", "-c", "read x; while :; do sleep 100 & done"}, .stdin_fd = go[0]});
+  ::close(go[0]);
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(cg.AddProcess(child->pid()).ok());
+  ASSERT_EQ(::write(go[1], "\n", 1), 1);
+  ::close(go[1]);
+  for (int i = 0; i < 400 && cg.Pids()->size() < 20; ++i) ::usleep(5000);
+  EXPECT_GE(cg.Pids()->size(), 20u);
+  absl::Status s = cg.KillAll(SIGKILL);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(cg.Pids()->empty());
+  absl::StatusOr<int> status = child->Wait();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+  // The freeze that guarded the kill was undone.
+  if (hierarchy_.Has("freezer")) {
+    EXPECT_EQ(Read("freezer", cg, "freezer.state"), "THAWED");
+  }
+}
+
 TEST_F(RootCgroupsTest, ROOT_SigtermReachesEveryProcessOnce) {
   Cgroup cg = Make("term");
   absl::StatusOr<ChildProcess> child = ChildProcess::Spawn({.argv = {"/bin/sleep", "100"}});
