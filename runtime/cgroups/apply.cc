@@ -1,9 +1,10 @@
 // Cgroup::Apply and the checks shared by both versions.
+#include "runtime/cgroups/apply.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "runtime/cgroups/apply.h"
 #include "runtime/cgroups/cgroup_files.h"
 
 namespace ucr::runtime::cgroups {
@@ -55,13 +56,13 @@ absl::Status ValidateResources(const Resources& r) {
   UCR_RETURN_IF_ERROR(CheckLimit("pids_limit", r.pids_limit));
   if (r.memory_swap_limit_bytes > 0 && r.memory_limit_bytes > 0 &&
       r.memory_swap_limit_bytes < r.memory_limit_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "memory_swap_limit_in_bytes (", r.memory_swap_limit_bytes,
-        ") must not be below memory_limit_in_bytes (", r.memory_limit_bytes, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory_swap_limit_in_bytes (", r.memory_swap_limit_bytes,
+                     ") must not be below memory_limit_in_bytes (", r.memory_limit_bytes, ")"));
   }
   if (!IsCpuList(r.cpuset_cpus) || !IsCpuList(r.cpuset_mems)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid cpuset \"", r.cpuset_cpus, "\"/\"",
-                                                   r.cpuset_mems, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid cpuset \"", r.cpuset_cpus, "\"/\"", r.cpuset_mems, "\""));
   }
   for (const auto& [size, limit] : r.hugepage_limits) {
     if (!IsHugepageSize(size)) {

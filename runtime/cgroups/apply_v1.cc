@@ -15,15 +15,17 @@ std::string LimitText(int64_t value) { return value == -1 ? "-1" : absl::StrCat(
 std::string DirFor(const Hierarchy& h, const std::string& path, absl::string_view controller) {
   std::string mount = h.MountFor(controller);
   if (mount.empty()) {
-    log::Warn("cgroups: controller %s is not mounted; its limits for %s are skipped",
-              controller, path);
+    log::Warn("cgroups: controller %s is not mounted; its limits for %s are skipped", controller,
+              path);
     return "";
   }
   return JoinPath(mount, path);
 }
 
 absl::Status ApplyCpu(const std::string& dir, const Resources& r) {
-  if (r.cpu_shares != 0) UCR_RETURN_IF_ERROR(WriteControl(dir, "cpu.shares", absl::StrCat(r.cpu_shares)));
+  if (r.cpu_shares != 0) {
+    UCR_RETURN_IF_ERROR(WriteControl(dir, "cpu.shares", absl::StrCat(r.cpu_shares)));
+  }
   // A period shorter than the current one can be refused while the old quota still
   // applies (old quota / new period too large): then write it again after the quota.
   bool period_again = false;
@@ -53,10 +55,10 @@ absl::Status ApplyMemory(const std::string& dir, const Resources& r) {
     swap = r.memory_swap_limit_bytes;
     if (swap == 0 && memory != 0) swap = memory;  // no swap unless asked, as containerd
   }
-  auto write_memory = [&] {
-    return WriteControl(dir, "memory.limit_in_bytes", LimitText(memory));
+  auto write_memory = [&] { return WriteControl(dir, "memory.limit_in_bytes", LimitText(memory)); };
+  auto write_swap = [&] {
+    return WriteControl(dir, "memory.memsw.limit_in_bytes", LimitText(swap));
   };
-  auto write_swap = [&] { return WriteControl(dir, "memory.memsw.limit_in_bytes", LimitText(swap)); };
   if (memory != 0 && swap != 0) {
     UCR_ASSIGN_OR_RETURN(uint64_t current, ReadControlUint(dir, "memory.limit_in_bytes"));
     if (swap == -1 || current < static_cast<uint64_t>(swap)) {
@@ -92,7 +94,9 @@ absl::Status ApplyV1(const Hierarchy& h, const std::string& path, const Resource
     return absl::InvalidArgumentError("unified cgroup settings need cgroup v2; this host is v1");
   }
   if (r.cpu_shares != 0 || r.cpu_period != 0 || r.cpu_quota != 0) {
-    if (std::string dir = DirFor(h, path, "cpu"); !dir.empty()) UCR_RETURN_IF_ERROR(ApplyCpu(dir, r));
+    if (std::string dir = DirFor(h, path, "cpu"); !dir.empty()) {
+      UCR_RETURN_IF_ERROR(ApplyCpu(dir, r));
+    }
   }
   if (r.memory_limit_bytes != 0 || r.memory_swap_limit_bytes != 0) {
     if (std::string dir = DirFor(h, path, "memory"); !dir.empty()) {

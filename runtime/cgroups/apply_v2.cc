@@ -17,7 +17,8 @@ absl::Status ApplyCpuMax(const std::string& dir, const Resources& r) {
     quota = r.cpu_quota > 0 ? absl::StrCat(r.cpu_quota) : "max";
   } else {
     UCR_ASSIGN_OR_RETURN(std::string current, ReadControl(dir, "cpu.max"));
-    std::vector<std::string> parts = absl::StrSplit(current, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+    std::vector<std::string> parts =
+        absl::StrSplit(current, absl::ByAnyChar(" \n"), absl::SkipEmpty());
     quota = parts.empty() ? "max" : parts[0];
   }
   std::string value = r.cpu_period != 0 ? absl::StrCat(quota, " ", r.cpu_period) : quota;
@@ -50,7 +51,8 @@ absl::Status ApplyMemory(const std::string& dir, const Resources& r) {
 
 absl::Status ApplyV2(const std::string& dir, const Resources& r) {
   if (r.cpu_shares != 0) {
-    UCR_RETURN_IF_ERROR(WriteControl(dir, "cpu.weight", absl::StrCat(CpuSharesToWeight(r.cpu_shares))));
+    UCR_RETURN_IF_ERROR(
+        WriteControl(dir, "cpu.weight", absl::StrCat(CpuSharesToWeight(r.cpu_shares))));
   }
   if (r.cpu_quota != 0 || r.cpu_period != 0) UCR_RETURN_IF_ERROR(ApplyCpuMax(dir, r));
   if (r.memory_limit_bytes != 0 || r.memory_swap_limit_bytes != 0) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <thread>
@@ -74,8 +75,8 @@ void EnableSubtreeControllers(const std::string& dir, const std::vector<std::str
 absl::StatusOr<bool> CreateV1(const Hierarchy& h, const std::string& relative) {
   bool created = false;
   for (const Mount& m : h.mounts()) {
-    bool is_cpuset = std::find(m.controllers.begin(), m.controllers.end(), "cpuset") !=
-                     m.controllers.end();
+    bool is_cpuset =
+        std::find(m.controllers.begin(), m.controllers.end(), "cpuset") != m.controllers.end();
     std::string parent = m.path;
     for (const std::string& level : Levels(relative)) {
       std::string dir = JoinPath(m.path, level);
@@ -192,6 +193,23 @@ absl::StatusOr<std::vector<pid_t>> Cgroup::Pids() const {
   if (mount.empty()) return absl::FailedPreconditionError("no cgroup hierarchy");
   UCR_RETURN_IF_ERROR(CollectPids(JoinPath(mount, path_), &pids));
   return pids;
+}
+
+absl::StatusOr<std::vector<std::string>> Cgroup::Children() const {
+  std::string mount = ProcsMount(hierarchy_);
+  std::string dir = JoinPath(mount, path_);
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return LastErrnoError(absl::StrCat("opendir ", dir));
+  std::vector<std::string> children;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (e->d_type == DT_DIR && name != "." && name != "..") {
+      children.push_back(absl::StrCat(path_ == "/" ? "" : path_, "/", name));
+    }
+  }
+  ::closedir(d);
+  std::sort(children.begin(), children.end());
+  return children;
 }
 
 absl::Status Cgroup::Destroy() const {

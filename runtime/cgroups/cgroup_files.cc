@@ -21,8 +21,7 @@ std::string JoinPath(absl::string_view mount, absl::string_view relative) {
   return absl::StrCat(mount, relative);
 }
 
-absl::Status WriteControl(const std::string& dir, absl::string_view file,
-                          absl::string_view value) {
+absl::Status WriteControl(const std::string& dir, absl::string_view file, absl::string_view value) {
   std::string path = absl::StrCat(dir, "/", file);
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (!fd) return LastErrnoError(absl::StrCat("open ", path));
@@ -68,7 +67,7 @@ std::map<std::string, uint64_t> ParseFlatKeyed(absl::string_view text) {
 }
 
 absl::StatusOr<std::map<std::string, uint64_t>> ReadFlatKeyed(const std::string& dir,
-                                                             absl::string_view file) {
+                                                              absl::string_view file) {
   UCR_ASSIGN_OR_RETURN(std::string text, ReadControl(dir, file));
   return ParseFlatKeyed(text);
 }

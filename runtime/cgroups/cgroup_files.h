@@ -20,7 +20,7 @@ bool ControlExists(const std::string& dir, absl::string_view file);
 absl::StatusOr<uint64_t> ReadControlUint(const std::string& dir, absl::string_view file);
 // "key value" lines (memory.stat, cpu.stat, memory.events, memory.oom_control).
 absl::StatusOr<std::map<std::string, uint64_t>> ReadFlatKeyed(const std::string& dir,
-                                                             absl::string_view file);
+                                                              absl::string_view file);
 std::map<std::string, uint64_t> ParseFlatKeyed(absl::string_view text);
 // Joins a mount point and a relative cgroup path ("/a/b").
 std::string JoinPath(absl::string_view mount, absl::string_view relative);

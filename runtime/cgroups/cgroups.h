@@ -30,16 +30,16 @@ enum class Version { kV1, kV2 };
 // What the container manager asks for; the CRI LinuxContainerResources converted 1:1.
 // 0 means "not specified: leave as is" (CRI semantics); -1 means "unlimited" where noted.
 struct Resources {
-  int64_t cpu_period = 0;               // microseconds
-  int64_t cpu_quota = 0;                // microseconds per period; -1 unlimited
-  int64_t cpu_shares = 0;               // v1 cpu.shares; v2 cpu.weight via CpuSharesToWeight
-  int64_t memory_limit_bytes = 0;       // -1 unlimited
+  int64_t cpu_period = 0;          // microseconds
+  int64_t cpu_quota = 0;           // microseconds per period; -1 unlimited
+  int64_t cpu_shares = 0;          // v1 cpu.shares; v2 cpu.weight via CpuSharesToWeight
+  int64_t memory_limit_bytes = 0;  // -1 unlimited
   // memory + swap, as in CRI/OCI. 0 with a memory limit set means "no swap" (equal to the
   // memory limit, as containerd does) where swap accounting exists; ignored where it doesn't.
   int64_t memory_swap_limit_bytes = 0;  // -1 unlimited
   std::string cpuset_cpus;              // "0-1,3"; empty = leave
   std::string cpuset_mems;
-  int64_t pids_limit = 0;               // -1 unlimited
+  int64_t pids_limit = 0;  // -1 unlimited
   // Page size as CRI spells it ("2MB", "1GB") -> limit in bytes. Skipped with a warning when
   // the hugetlb controller is not mounted (kubelet sends these for every host page size).
   std::vector<std::pair<std::string, uint64_t>> hugepage_limits;
@@ -48,12 +48,12 @@ struct Resources {
 };
 
 struct Stats {
-  uint64_t timestamp_ns = 0;               // CLOCK_REALTIME when read
-  uint64_t cpu_usage_ns = 0;               // cumulative
-  uint64_t memory_usage_bytes = 0;         // v1 memory.usage_in_bytes, v2 memory.current
-  uint64_t memory_working_set_bytes = 0;   // usage - inactive_file (kubelet's definition)
-  uint64_t memory_rss_bytes = 0;           // v1 total_rss, v2 anon
-  uint64_t memory_limit_bytes = 0;         // 0 = unlimited (for CRI available_bytes)
+  uint64_t timestamp_ns = 0;              // CLOCK_REALTIME when read
+  uint64_t cpu_usage_ns = 0;              // cumulative
+  uint64_t memory_usage_bytes = 0;        // v1 memory.usage_in_bytes, v2 memory.current
+  uint64_t memory_working_set_bytes = 0;  // usage - inactive_file (kubelet's definition)
+  uint64_t memory_rss_bytes = 0;          // v1 total_rss, v2 anon
+  uint64_t memory_limit_bytes = 0;        // 0 = unlimited (for CRI available_bytes)
   uint64_t page_faults = 0;
   uint64_t major_page_faults = 0;
   uint64_t oom_kills = 0;
@@ -65,8 +65,9 @@ uint64_t CpuSharesToWeight(uint64_t shares);
 
 // One mounted hierarchy: v1 has one per (co-)mounted controller set, v2 exactly one.
 struct Mount {
-  std::string path;                      // mount point, e.g. /sys/fs/cgroup/memory
-  std::vector<std::string> controllers;  // v1: "cpu", "cpuacct", "name=systemd"; v2: enabled at root
+  std::string path;  // mount point, e.g. /sys/fs/cgroup/memory
+  // v1: "cpu", "cpuacct", "name=systemd"; v2: the controllers enabled at the root.
+  std::vector<std::string> controllers;
 };
 
 // What is mounted where; detect once at start and share (cheap to copy).
@@ -126,12 +127,21 @@ class Cgroup {
   // container's exit until Destroy, so read this when the container exits (or when ucrd
   // learns of the exit after a restart): > 0 means reason OOMKilled.
   absl::StatusOr<uint64_t> OomKillCount() const;
+  // The file holding that counter (as an "oom_kill N" line), for a process that reads it
+  // without this library (the monitor); "" when no memory controller is mounted.
+  std::string OomCounterFile() const;
   // Every process in this cgroup and its descendants.
   absl::StatusOr<std::vector<pid_t>> Pids() const;
   // Signals every process (and below). For SIGKILL: v2 cgroup.kill where present, else freeze,
   // kill, thaw; repeated until empty or `deadline` passes (DeadlineExceeded).
-  absl::Status KillAll(int sig, std::chrono::milliseconds deadline =
-                                    std::chrono::milliseconds(5000)) const;
+  absl::Status KillAll(int sig,
+                       std::chrono::milliseconds deadline = std::chrono::milliseconds(5000)) const;
+  // Device access for unprivileged containers: deny all, then allow `allow` (rules as
+  // v1's devices.allow spells them: "c 1:3 rwm", "c 136:* rwm", "b *:* m"). v1 only; on v2
+  // (which needs an eBPF program) it logs once and returns OK. Call before the process joins.
+  absl::Status RestrictDevices(const std::vector<std::string>& allow) const;
+  // Relative paths of the direct child cgroups (for sweeping orphans at start-up).
+  absl::StatusOr<std::vector<std::string>> Children() const;
   // rmdir in every hierarchy, retrying briefly while busy (processes still exiting).
   // Idempotent. FailedPrecondition when child cgroups remain (a pod with containers).
   absl::Status Destroy() const;
@@ -143,6 +153,14 @@ class Cgroup {
   std::string path_;
   bool created_ = false;
 };
+
+// The devices every unprivileged container may use (runc's defaults): mknod of any node,
+// null, zero, full, random, urandom, tty, console, ptmx and the pts.
+std::vector<std::string> DefaultAllowedDevices();
+// The rule for one host device node (a CRI Device's host_path and "rwm" permissions):
+// "c 10:200 rw". InvalidArgument when the path is not a device node or permissions are bad.
+absl::StatusOr<std::string> DeviceRuleForPath(const std::string& host_path,
+                                              absl::string_view permissions);
 
 // Writable-layer usage for ContainerStats (not a cgroup, but reported beside them): bytes
 // allocated and inodes under `dir`, staying on its filesystem, hard links counted once.

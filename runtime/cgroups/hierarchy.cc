@@ -18,8 +18,8 @@ namespace {
 // as rw, xattr, release_agent=..., clone_children).
 bool IsV1Controller(absl::string_view option) {
   static const std::set<std::string, std::less<>> kKnown = {
-      "blkio",   "cpu",      "cpuacct",  "cpuset", "devices", "freezer", "hugetlb",
-      "memory",  "net_cls",  "net_prio", "perf_event", "pids", "rdma",   "misc", "debug"};
+      "blkio",   "cpu",      "cpuacct",    "cpuset", "devices", "freezer", "hugetlb", "memory",
+      "net_cls", "net_prio", "perf_event", "pids",   "rdma",    "misc",    "debug"};
   return kKnown.count(option) > 0 || absl::StartsWith(option, "name=");
 }
 
@@ -27,10 +27,10 @@ bool IsV1Controller(absl::string_view option) {
 std::string UnescapeMountPath(absl::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() &&
-        absl::ascii_isdigit(s[i + 1]) && absl::ascii_isdigit(s[i + 2]) &&
-        absl::ascii_isdigit(s[i + 3])) {
-      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+    if (s[i] == '\\' && i + 3 < s.size() && absl::ascii_isdigit(s[i + 1]) &&
+        absl::ascii_isdigit(s[i + 2]) && absl::ascii_isdigit(s[i + 3])) {
+      out.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -66,10 +66,10 @@ std::vector<MountLine> ParseCgroupMounts(absl::string_view mountinfo) {
 }
 
 absl::StatusOr<Mount> V2Mount(const std::string& path) {
-  UCR_ASSIGN_OR_RETURN(std::string controllers,
-                       internal::ReadControl(path, "cgroup.controllers"));
+  UCR_ASSIGN_OR_RETURN(std::string controllers, internal::ReadControl(path, "cgroup.controllers"));
   Mount m{path, {}};
-  for (absl::string_view c : absl::StrSplit(controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
+  for (absl::string_view c :
+       absl::StrSplit(controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
     m.controllers.emplace_back(c);
   }
   return m;

@@ -68,9 +68,13 @@ class Freezer {
 
 // One round: returns how many processes were signalled.
 absl::StatusOr<size_t> SignalRound(const Cgroup& cg, const Hierarchy& h, int sig) {
-  std::optional<Freezer> freezer;
-  if (sig == SIGKILL) freezer.emplace(h, cg.path());
   UCR_ASSIGN_OR_RETURN(std::vector<pid_t> pids, cg.Pids());
+  if (pids.empty()) return 0;  // freezing costs up to milliseconds: not for an empty cgroup
+  std::optional<Freezer> freezer;
+  if (sig == SIGKILL) {
+    freezer.emplace(h, cg.path());
+    UCR_ASSIGN_OR_RETURN(pids, cg.Pids());  // now nobody can fork behind our back
+  }
   for (pid_t pid : pids) {
     if (::kill(pid, sig) != 0 && errno != ESRCH) {
       return LastErrnoError(absl::StrCat("kill(", pid, ", ", sig, ") in cgroup ", cg.path()));
@@ -99,8 +103,8 @@ absl::Status Cgroup::KillAll(int sig, std::chrono::milliseconds deadline) const 
     if (!signalled.ok()) return signalled.status();
     if (*signalled == 0 || sig != SIGKILL) return absl::OkStatus();
     if (Clock::now() >= until) {
-      return absl::DeadlineExceededError(absl::StrCat(*signalled, " processes of cgroup ",
-                                                      path_, " survived SIGKILL"));
+      return absl::DeadlineExceededError(
+          absl::StrCat(*signalled, " processes of cgroup ", path_, " survived SIGKILL"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

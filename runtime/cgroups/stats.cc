@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "common/status.h"
 #include "runtime/cgroups/cgroup_files.h"
 #include "runtime/cgroups/cgroups.h"
@@ -95,23 +96,26 @@ absl::StatusOr<Stats> Cgroup::ReadStats() const {
   }
   Stats s;
   s.timestamp_ns = NowNs();
-  absl::Status st = hierarchy_.version() == Version::kV1
-                        ? ReadV1(hierarchy_, path_, &s)
-                        : ReadV2(Dirs().front(), &s);
+  absl::Status st = hierarchy_.version() == Version::kV1 ? ReadV1(hierarchy_, path_, &s)
+                                                         : ReadV2(Dirs().front(), &s);
   if (!st.ok()) return Annotate(st, absl::StrCat("read stats of cgroup ", path_));
   return s;
 }
 
+std::string Cgroup::OomCounterFile() const {
+  if (hierarchy_.version() == Version::kV2) return JoinPath(Dirs().front(), "/memory.events");
+  std::string mount = hierarchy_.MountFor("memory");
+  return mount.empty() ? "" : JoinPath(JoinPath(mount, path_), "/memory.oom_control");
+}
+
 absl::StatusOr<uint64_t> Cgroup::OomKillCount() const {
-  bool v1 = hierarchy_.version() == Version::kV1;
-  std::string mount = v1 ? hierarchy_.MountFor("memory") : hierarchy_.mounts().front().path;
-  if (mount.empty()) return absl::FailedPreconditionError("memory cgroup controller not mounted");
-  std::string dir = JoinPath(mount, path_);
-  const char* file = v1 ? "memory.oom_control" : "memory.events";
-  UCR_ASSIGN_OR_RETURN(auto counters, ReadFlatKeyed(dir, file));
+  std::string file = OomCounterFile();
+  if (file.empty()) return absl::FailedPreconditionError("memory cgroup controller not mounted");
+  UCR_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  std::map<std::string, uint64_t> counters = internal::ParseFlatKeyed(text);
   auto it = counters.find("oom_kill");
   if (it == counters.end()) {  // v1 before Linux 4.13
-    return absl::UnimplementedError(absl::StrCat(dir, "/", file, " has no oom_kill counter"));
+    return absl::UnimplementedError(absl::StrCat(file, " has no oom_kill counter"));
   }
   return it->second;
 }

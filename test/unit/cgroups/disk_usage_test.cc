@@ -1,8 +1,7 @@
 // MeasureDiskUsage on a real temp dir: files, directories, hard links counted once.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "runtime/cgroups/cgroups.h"
 #include "test/unit/cgroups/fake_tree.h"

@@ -2,10 +2,10 @@
 // the mountinfo text that describes it, so v1 and v2 code runs without the kernel.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
@@ -34,15 +34,14 @@ class FakeTree {
     absl::StatusOr<std::string> s = ReadFile(absl::StrCat(root_, "/", rel));
     return s.ok() ? *s : "<missing>";
   }
-  bool Exists(const std::string& rel) const {
-    return ReadFile(absl::StrCat(root_, "/", rel)).ok();
-  }
+  bool Exists(const std::string& rel) const { return ReadFile(absl::StrCat(root_, "/", rel)).ok(); }
   // One mountinfo line for a cgroup mount at <root>/<rel>.
   std::string MountLine(int id, const std::string& rel, const std::string& fs,
                         const std::string& super_options) const {
     std::string point = rel.empty() ? root_ : absl::StrCat(root_, "/", rel);
-    return absl::StrCat(id, " 1 0:", id, " / ", point, " rw,nosuid,nodev,noexec,relatime shared:",
-                        id, " - ", fs, " ", fs, " ", super_options, "\n");
+    return absl::StrCat(id, " 1 0:", id, " / ", point,
+                        " rw,nosuid,nodev,noexec,relatime shared:", id, " - ", fs, " ", fs, " ",
+                        super_options, "\n");
   }
 
  private:

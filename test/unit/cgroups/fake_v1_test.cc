@@ -1,8 +1,7 @@
 // cgroup v1 code on a fake tree: the exact values written, cpuset inheritance, stats parsing.
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "runtime/cgroups/cgroups.h"
 #include "test/unit/cgroups/fake_tree.h"
@@ -34,10 +33,13 @@ class FakeV1Test : public ::testing::Test {
     t_.Put("cpuset/pod1/cpuset.mems", "\n");
     t_.Put("cpuset/pod1/c1/cpuset.cpus", "\n");
     t_.Put("cpuset/pod1/c1/cpuset.mems", "\n");
+    t_.Put("devices/pod1/c1/devices.deny", "");
+    t_.Put("devices/pod1/c1/devices.allow", "");
     std::string mountinfo = t_.MountLine(31, "cpu,cpuacct", "cgroup", "rw,cpu,cpuacct") +
                             t_.MountLine(32, "memory", "cgroup", "rw,memory") +
                             t_.MountLine(33, "pids", "cgroup", "rw,pids") +
-                            t_.MountLine(34, "cpuset", "cgroup", "rw,cpuset");
+                            t_.MountLine(34, "cpuset", "cgroup", "rw,cpuset") +
+                            t_.MountLine(35, "devices", "cgroup", "rw,devices");
     absl::StatusOr<Hierarchy> h = Hierarchy::FromMountInfo(mountinfo, t_.root());
     ASSERT_TRUE(h.ok()) << h.status();
     hierarchy_ = *h;
@@ -158,6 +160,8 @@ TEST_F(FakeV1Test, StatsFromV1Files) {
   EXPECT_EQ(s->oom_kills, 2u);
   EXPECT_EQ(s->pids_current, 3u);
   EXPECT_EQ(*Cgroup::Open(hierarchy_, kPath).OomKillCount(), 2u);
+  EXPECT_EQ(Cgroup::Open(hierarchy_, kPath).OomCounterFile(),
+            t_.root() + "/memory/pod1/c1/memory.oom_control");
   EXPECT_EQ(Cgroup::Open(hierarchy_, "/pod1/gone").ReadStats().status().code(),
             absl::StatusCode::kNotFound);
 }
@@ -166,6 +170,36 @@ TEST_F(FakeV1Test, OomCounterMissingOnOldKernels) {
   t_.Put("memory/pod1/c1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
   EXPECT_EQ(Cgroup::Open(hierarchy_, kPath).OomKillCount().status().code(),
             absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(FakeV1Test, DevicesDenyAllThenAllow) {
+  Cgroup cg = Cgroup::Open(hierarchy_, kPath);
+  ASSERT_TRUE(cg.RestrictDevices({"c 1:3 rwm", "c 136:* rw"}).ok());
+  EXPECT_EQ(t_.Get("devices/pod1/c1/devices.deny"), "a");
+  EXPECT_EQ(t_.Get("devices/pod1/c1/devices.allow"), "c 136:* rw");  // the last of the writes
+  for (const char* bad : {"c 1:3", "x 1:3 r", "c 1:3 rx", "c a:3 r", "c 1:3 rwm\na", ""}) {
+    EXPECT_EQ(cg.RestrictDevices({bad}).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  for (const std::string& rule : DefaultAllowedDevices()) {
+    EXPECT_TRUE(cg.RestrictDevices({rule}).ok()) << rule;
+  }
+}
+
+TEST_F(FakeV1Test, DeviceRuleForHostNodes) {
+  EXPECT_EQ(*DeviceRuleForPath("/dev/null", "rw"), "c 1:3 rw");
+  EXPECT_EQ(DeviceRuleForPath("/etc/passwd", "r").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DeviceRuleForPath("/dev/null", "rx").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DeviceRuleForPath("/dev/no-such", "r").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FakeV1Test, ChildrenListsChildCgroups) {
+  t_.Put("pids/pod1/c2/pids.max", "max");
+  absl::StatusOr<std::vector<std::string>> children = Cgroup::Open(hierarchy_, "/pod1").Children();
+  ASSERT_TRUE(children.ok()) << children.status();
+  EXPECT_THAT(*children, ::testing::ElementsAre("/pod1/c1", "/pod1/c2"));
+  EXPECT_THAT(*Cgroup::Open(hierarchy_, "/").Children(), ::testing::ElementsAre("/pod1"));
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ class FakeV2Test : public ::testing::Test {
     ASSERT_TRUE(h.ok()) << h.status();
     hierarchy_ = *h;
   }
-  std::string Leaf(const std::string& file) { return t_.Get(std::string("kubepods/pod1/c1/") + file); }
+  std::string Leaf(const std::string& file) {
+    return t_.Get(std::string("kubepods/pod1/c1/") + file);
+  }
   FakeTree t_;
   Hierarchy hierarchy_;
 };
@@ -143,6 +145,7 @@ TEST_F(FakeV2Test, StatsFromV2Files) {
   EXPECT_EQ(s->oom_kills, 1u);
   EXPECT_EQ(s->pids_current, 5u);
   EXPECT_EQ(*cg.OomKillCount(), 1u);
+  EXPECT_EQ(cg.OomCounterFile(), t_.root() + "/kubepods/pod1/c1/memory.events");
   t_.Put("kubepods/pod1/c1/memory.max", "1048576\n");
   EXPECT_EQ(cg.ReadStats()->memory_limit_bytes, 1048576u);
 }

@@ -13,7 +13,8 @@ using ::testing::ElementsAre;
 TEST(CgroupHierarchyTest, V1WithSeparateAndCoMountedControllersIgnoresEmptyV2Tree) {
   FakeTree t;
   std::string mountinfo =
-      "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" + t.MountLine(31, "cpu,cpuacct", "cgroup", "rw,cpu,cpuacct") +
+      "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" +
+      t.MountLine(31, "cpu,cpuacct", "cgroup", "rw,cpu,cpuacct") +
       t.MountLine(32, "memory", "cgroup", "rw,memory") +
       t.MountLine(33, "systemd", "cgroup", "rw,xattr,release_agent=/x,name=systemd") +
       t.MountLine(34, "unified", "cgroup2", "rw,nsdelegate") +

@@ -1,6 +1,8 @@
 // ROOT tests on this host's real cgroup hierarchy, under a test-owned parent
 // (/ucr-test-<random>) removed in TearDown even when a test fails.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -8,9 +10,6 @@
 
 #include <cstring>
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -225,10 +224,85 @@ TEST_F(RootCgroupsTest, ROOT_OomKillIsCounted) {
   EXPECT_EQ(cg.ReadStats()->memory_limit_bytes, 20u << 20);
 }
 
+TEST_F(RootCgroupsTest, ROOT_PodLimitOomIsCountedInTheContainer) {
+  // kubelet limits the pod cgroup; the victim's container cgroup must still show the kill.
+  Cgroup pod = Make("pod");
+  Cgroup cg = Make("pod/c1");
+  Resources r;
+  r.memory_limit_bytes = 20 << 20;
+  ASSERT_TRUE(pod.Apply(r).ok());
+  int release = -1;
+  pid_t pid = ForkWaiting(&release, [] {
+    size_t size = 200u << 20;
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) ::_exit(101);
+    std::memset(p, 1, size);
+    ::_exit(102);
+  });
+  ASSERT_GT(pid, 0);
+  ChildProcess guard(pid);
+  ASSERT_TRUE(cg.AddProcess(pid).ok());
+  ASSERT_EQ(::write(release, "x", 1), 1);
+  ::close(release);
+  absl::StatusOr<int> status = guard.Wait();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << *status;
+  EXPECT_EQ(*cg.OomKillCount(), 1u);
+}
+
+TEST_F(RootCgroupsTest, ROOT_DevicesAreRestricted) {
+  if (!IsV1() || !hierarchy_.Has("devices")) GTEST_SKIP() << "v1 devices controller needed";
+  Cgroup cg = Make("dev");
+  ASSERT_TRUE(cg.RestrictDevices(DefaultAllowedDevices()).ok());
+  EXPECT_THAT(Read("devices", cg, "devices.list"), ::testing::HasSubstr("c 1:3 rwm"));
+  EXPECT_THAT(Read("devices", cg, "devices.list"), ::testing::Not(::testing::HasSubstr("a *:*")));
+  int release = -1;
+  pid_t pid = ForkWaiting(&release, [] {
+    int null_fd = ::open("/dev/null", O_WRONLY);
+    int kmsg_fd = ::open("/dev/kmsg", O_RDONLY);  // c 1:11: not in the defaults
+    ::_exit(null_fd >= 0 && kmsg_fd < 0 && errno == EPERM ? 0 : 1);
+  });
+  ASSERT_GT(pid, 0);
+  ChildProcess guard(pid);
+  ASSERT_TRUE(cg.AddProcess(pid).ok());
+  ASSERT_EQ(::write(release, "x", 1), 1);
+  ::close(release);
+  absl::StatusOr<int> status = guard.Wait();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+}
+
+TEST_F(RootCgroupsTest, ROOT_KillAllEmptiesAForkingCgroup) {
+  Cgroup cg = Make("forker");
+  Resources r;
+  r.pids_limit = 64;  // keeps the fork loop bounded if KillAll were broken
+  ASSERT_TRUE(cg.Apply(r).ok());
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  absl::StatusOr<ChildProcess> child = ChildProcess::Spawn(
+      {.argv = {"/bin/sh", "-c", "read x; while :; do sleep 100 & done"}, .stdin_fd = go[0]});
+  ::close(go[0]);
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(cg.AddProcess(child->pid()).ok());
+  ASSERT_EQ(::write(go[1], "\n", 1), 1);
+  ::close(go[1]);
+  for (int i = 0; i < 400 && cg.Pids()->size() < 20; ++i) ::usleep(5000);
+  EXPECT_GE(cg.Pids()->size(), 20u);
+  absl::Status s = cg.KillAll(SIGKILL);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(cg.Pids()->empty());
+  absl::StatusOr<int> status = child->Wait();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+  // The freeze that guarded the kill was undone.
+  if (hierarchy_.Has("freezer")) {
+    EXPECT_EQ(Read("freezer", cg, "freezer.state"), "THAWED");
+  }
+}
+
 TEST_F(RootCgroupsTest, ROOT_SigtermReachesEveryProcessOnce) {
   Cgroup cg = Make("term");
-  absl::StatusOr<ChildProcess> child =
-      ChildProcess::Spawn({.argv = {"/bin/sleep", "100"}});
+  absl::StatusOr<ChildProcess> child = ChildProcess::Spawn({.argv = {"/bin/sleep", "100"}});
   ASSERT_TRUE(child.ok());
   ASSERT_TRUE(cg.AddProcess(child->pid()).ok());
   ASSERT_TRUE(cg.KillAll(SIGTERM).ok());
