@@ -33,7 +33,6 @@ absl::StatusOr<UniqueFd> SpecMemfd(const ExecSpec& spec) {
 }
 
 struct StatusReport {
-  pid_t child = 0;
   std::optional<int> exit_code;
   bool timed_out = false;
   absl::Status error = absl::OkStatus();
@@ -43,9 +42,7 @@ void ParseStatus(absl::string_view text, StatusReport& r) {
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 2));
     int n = 0;
-    if (f[0] == "child" && f.size() > 1) {
-      (void)absl::SimpleAtoi(f[1], &r.child);
-    } else if (f[0] == "exit" && f.size() > 1 && absl::SimpleAtoi(f[1], &n)) {
+    if (f[0] == "exit" && f.size() > 1 && absl::SimpleAtoi(f[1], &n)) {
       r.exit_code = n;
     } else if (f[0] == "timeout") {
       r.timed_out = true;
@@ -85,7 +82,7 @@ absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_
   if (stdout_fd >= 0) fds.push_back({1, stdout_fd});
   if (stderr_fd >= 0) fds.push_back({2, stderr_fd});
   UCR_ASSIGN_OR_RETURN(pid_t pid, SpawnHelper({options_.init_binary, "exec", "--spec-fd", "3",
-                                               "--status-fd", "4"},
+                                               "--status-fd", "4", "--keep-orphans", "1"},
                                               fds));
   return ExecProcess{pid, status_read.release()};
 }
@@ -96,10 +93,13 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
   if (spec.process.args.empty()) return absl::InvalidArgumentError("exec: no command given");
   UCR_ASSIGN_OR_RETURN(UniqueFd memfd, SpecMemfd(spec));
   int s[2], o[2], e[2];
-  if (::pipe2(s, O_CLOEXEC) || ::pipe2(o, O_CLOEXEC | O_NONBLOCK) ||
-      ::pipe2(e, O_CLOEXEC | O_NONBLOCK))
+  if (::pipe2(s, O_CLOEXEC) || ::pipe2(o, O_CLOEXEC) || ::pipe2(e, O_CLOEXEC))
     return LastErrnoError("pipe");
   UniqueFd status_r(s[0]), status_w(s[1]), out_r(o[0]), out_w(o[1]), err_r(e[0]), err_w(e[1]);
+  // Only our ends are non-blocking: O_NONBLOCK on a pipe2() would reach the
+  // command's stdout too, and its writes would fail with EAGAIN.
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
   std::vector<std::string> argv = {options_.init_binary, "exec", "--spec-fd", "3",
                                    "--status-fd", "4"};
   if (timeout.count() > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(timeout.count())});
@@ -141,7 +141,6 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
   ParseStatus(status_text, report);
   if (status_open) {  // the helper hung: kill everything it started
     ::kill(-helper, SIGKILL);
-    if (report.child > 0) ::kill(-report.child, SIGKILL);
     report.timed_out = true;
   }
   // Whatever is still in the pipes was written before the command exited.

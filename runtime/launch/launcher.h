@@ -138,9 +138,11 @@ struct ExecResult {
 
 // A running exec process (for streaming exec); see SpawnExec.
 struct ExecProcess {
-  pid_t pid = 0;  // the ucr-init helper: its own process group; wait on it
-  // Read end of the helper's status pipe (the caller closes it): lines
-  // "child <pid>", then "exit <code>" | "error <code> <message>".
+  // The `ucr-init exec` helper, our child: wait on it, its exit code is the
+  // command's. kill(pid, SIGTERM) kills the command's whole process group.
+  pid_t pid = 0;
+  // Read end of the helper's status pipe (the caller closes it): one line,
+  // "exit <code>" | "error <code> <message>".
   int status_fd = -1;
 };
 
@@ -209,8 +211,9 @@ class Launcher {
                                       size_t max_output_bytes = 16 << 20);
 
   // Starts a command in the container with the given stdio fds (-1 =
-  // /dev/null) and returns at once; the caller waits on the pid (it has its
-  // own process group, so kill(-pid, SIGKILL) kills all of it).
+  // /dev/null) and returns at once (for streaming exec); see ExecProcess.
+  // Unlike ExecSync, what the command leaves running in the background is
+  // left to the container, as docker exec does.
   absl::StatusOr<ExecProcess> SpawnExec(const ExecSpec& spec, int stdin_fd, int stdout_fd,
                                         int stderr_fd);
 

@@ -127,13 +127,15 @@ absl::Status CreateDevices(int rootfd, bool tty) {
     if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST)
       return LastErrnoError(absl::StrCat("symlink /dev/", l.name));
   }
-  if (tty && ::isatty(0)) {
-    // The pty the monitor gave us becomes /dev/console, as runc does.
+  char pty[64];
+  if (tty && ::ttyname_r(0, pty, sizeof pty) == 0) {
+    // The pty the monitor gave us becomes /dev/console, as runc does. By
+    // path: its fd belongs to a mount of the namespace we left.
     int f = ::openat(dev.get(), "console", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
     if (f >= 0) ::close(f);
     UCR_ASSIGN_OR_RETURN(UniqueFd console, OpenInRoot(rootfd, "/dev/console"));
-    if (::mount("/proc/self/fd/0", FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
-      return LastErrnoError("bind the pty on /dev/console");
+    if (::mount(pty, FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
+      return LastErrnoError(absl::StrCat("bind the pty ", pty, " on /dev/console"));
   }
   return absl::OkStatus();
 }
