@@ -167,6 +167,40 @@ TEST_F(LaunchTest, JoinsCgroupsBeforeExec) {
   EXPECT_EQ(::rmdir(cg.c_str()), 0) << strerror(errno);
 }
 
+TEST_F(LaunchTest, OomKillIsReported) {
+  std::string cg = absl::StrCat("/sys/fs/cgroup/memory/ucr-test-", NewId().substr(0, 12));
+  ASSERT_EQ(::mkdir(cg.c_str(), 0755), 0) << strerror(errno);
+  int fd = ::open((cg + "/memory.limit_in_bytes").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_GT(::write(fd, "16777216", 8), 0);
+  ::close(fd);
+  runtime::ContainerSpec spec = Spec({"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+  spec.cgroup_dirs = {cg};
+  Run(spec);
+  runtime::ExitStatus exit = WaitExit();
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_TRUE(exit.oom_killed);
+  WaitUntil([&] { return ReadText(cg + "/cgroup.procs").empty(); });
+  EXPECT_EQ(::rmdir(cg.c_str()), 0) << strerror(errno);
+}
+
+TEST_F(LaunchTest, JoinsAnotherContainersPidNamespace) {
+  pid_t first = Run(Spec({"sleep", "100"}));
+  ASSERT_TRUE(WaitUntil([&] { return HasExeced(first); }));
+  runtime::ContainerSpec spec = Spec({"sleep", "99"});
+  spec.state_dir = dir_ + "/state2";
+  spec.pid = {runtime::NsMode::kJoin, absl::StrCat("/proc/", first, "/ns/pid")};
+  pid_t second = Run(spec);
+  ASSERT_TRUE(WaitUntil([&] { return HasExeced(second); }));
+  EXPECT_EQ(NsInode(absl::StrCat("/proc/", second, "/ns/pid")),
+            NsInode(absl::StrCat("/proc/", first, "/ns/pid")));
+  // The second one sees the first one's processes as in a shared-pid pod.
+  std::string ps = MustExec(launcher_, Exec(second, {"sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"}));
+  EXPECT_THAT(ps, HasSubstr("sleep 100"));
+  EXPECT_THAT(ps, HasSubstr("sleep 99"));
+  EXPECT_TRUE(launcher_.Destroy(spec.state_dir).ok());
+}
+
 TEST_F(LaunchTest, OomScoreAdjAppliedOrClamped) {
   std::string ours = ReadText("/proc/self/oom_score_adj");
   runtime::ContainerSpec spec = Spec({"sleep", "100"});
