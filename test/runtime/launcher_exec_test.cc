@@ -1,6 +1,8 @@
 // ROOT: ExecSync (output, exit code, env/cwd/user, timeout and cleanup,
 // output bound, errors) and the monitor's attach socket.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -90,6 +92,32 @@ TEST_F(LaunchTest, ExecSyncBoundsOutputAndReportsErrors) {
   EXPECT_THAT(r.status().message(), HasSubstr("executable file not found in $PATH"));
   r = launcher_.ExecSync(Exec(999999, {"true"}), std::chrono::seconds(10));
   EXPECT_FALSE(r.ok());
+}
+
+TEST_F(LaunchTest, SpawnExecStreamsThroughGivenFds) {
+  pid_t pid = Run(Spec({"sleep", "100"}));
+  ASSERT_TRUE(WaitUntil([&] { return HasExeced(pid); }));
+  int in[2], out[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  auto p = launcher_.SpawnExec(Exec(pid, {"sh", "-c", "read x; echo got $x; exit 4"}), in[0],
+                               out[1], out[1]);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ::close(in[0]);
+  ::close(out[1]);
+  ASSERT_EQ(::write(in[1], "ping\n", 5), 5);
+  ::close(in[1]);
+  char buf[64] = {};
+  ASSERT_GT(::read(out[0], buf, sizeof buf - 1), 0);
+  EXPECT_STREQ(buf, "got ping\n");
+  int st;
+  ASSERT_EQ(::waitpid(p->pid, &st, 0), p->pid);
+  EXPECT_EQ(WEXITSTATUS(st), 4);
+  char status[64] = {};
+  ASSERT_GT(::read(p->status_fd, status, sizeof status - 1), 0);
+  EXPECT_STREQ(status, "exit 4\n");
+  ::close(p->status_fd);
+  ::close(out[0]);
 }
 
 TEST_F(LaunchTest, AttachSocketForwardsStdinAndOutput) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -50,7 +51,14 @@ absl::StatusOr<std::string> ReadAll(int fd) {
 
 // In the forked child, inside the container's pid namespace.
 [[noreturn]] void ExecInContainer(const ExecSpec& spec, int status_fd) {
-  ::setpgid(0, 0);
+  // Its own process group, so that a timeout kills all of it; with a tty (a
+  // pty slave on stdin from the caller) its own session with that terminal.
+  if (spec.process.tty && ::isatty(0)) {
+    ::setsid();
+    ::ioctl(0, TIOCSCTTY, 0);
+  } else {
+    ::setpgid(0, 0);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
