@@ -93,17 +93,15 @@ TEST_F(LaunchTest, DestroyingACreatedContainerLeavesNothing) {
   EXPECT_EQ((*exit)->signal, SIGKILL);
 }
 
-TEST_F(LaunchTest, MonitorSurvivesItsParentBeingKilled) {
-  runtime::ContainerSpec spec = Spec({"sh", "-c", "read x; echo survived"});
-  spec.process.stdin = true;
-  // A stand-in for ucrd: creates and starts, then is SIGKILLed.
+TEST_F(LaunchTest, MonitorSurvivesItsParentAndStartWorksFromAnotherProcess) {
+  runtime::ContainerSpec spec = Spec({"sh", "-c", "echo started; sleep 100"});
+  // A stand-in for ucrd: creates, then is SIGKILLed before starting.
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   pid_t parent = ::fork();
   if (parent == 0) {
     runtime::Launcher l;
-    bool ok = l.Create(spec).ok() && l.Start(spec.state_dir).ok();
-    char c = ok ? 'y' : 'n';
+    char c = l.Create(spec).ok() ? 'y' : 'n';
     (void)!::write(ready[1], &c, 1);
     ::pause();
     _exit(0);
@@ -113,10 +111,15 @@ TEST_F(LaunchTest, MonitorSurvivesItsParentBeingKilled) {
   ASSERT_EQ(c, 'y');
   ::kill(parent, SIGKILL);
   ::waitpid(parent, nullptr, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(launcher_.MonitorAlive(state_));
   std::optional<pid_t> pid = launcher_.ContainerPid(state_);
   ASSERT_TRUE(pid.has_value());
+  EXPECT_FALSE(HasExeced(*pid));
+  // A "restarted ucrd" (another Launcher, another process) starts it.
+  ASSERT_TRUE(launcher_.Start(state_).ok());
+  ASSERT_TRUE(WaitUntil([&] { return LogContents("stdout").size() == 1; }));
+  EXPECT_THAT(LogContents("stdout"), ElementsAre("F started"));
   EXPECT_EQ(StatusField(*launcher_.MonitorPid(state_), "PPid") == absl::StrCat(parent), false);
   // pid 1 of a namespace ignores unhandled SIGTERM: kill it.
   ASSERT_TRUE(launcher_.Signal(state_, SIGKILL).ok());
