@@ -59,8 +59,9 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   if (!p.start) return LastErrnoError(absl::StrCat("open ", fifo));
   UCR_RETURN_IF_ERROR(JoinCgroups(s.cgroup_dirs));
   UCR_RETURN_IF_ERROR(ApplyOomScoreAdj(s.process.oom_score_adj, report));
+  UCR_ASSIGN_OR_RETURN(SharedSources shared, CloneSharedSources(s));
   UCR_RETURN_IF_ERROR(EnterContainerNamespaces(s));
-  UCR_RETURN_IF_ERROR(EnterRootfs(s));
+  UCR_RETURN_IF_ERROR(EnterRootfs(s, shared));
   if (s.uts.mode == NsMode::kNew && !s.hostname.empty() &&
       ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
     return LastErrnoError(absl::StrCat("sethostname ", s.hostname));

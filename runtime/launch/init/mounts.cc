@@ -72,9 +72,12 @@ absl::Status Remount(int rootfd, const std::string& dest, unsigned long flags) {
   return absl::OkStatus();
 }
 
-absl::Status MountOne(int rootfd, const Mount& m) {
+bool IsBind(const Mount& m, const MountFlags& f) { return m.type == "bind" || (f.flags & MS_BIND); }
+
+// `clone`: for an rshared bind, the source's detached copy (see SharedSources).
+absl::Status MountOne(int rootfd, const Mount& m, int clone = -1) {
   MountFlags f = ParseMountOptions(m.options);
-  bool bind = m.type == "bind" || (f.flags & MS_BIND);
+  bool bind = IsBind(m, f);
   bool dir = true;
   if (bind) {
     f.flags |= MS_BIND;
@@ -84,7 +87,13 @@ absl::Status MountOne(int rootfd, const Mount& m) {
   }
   UCR_ASSIGN_OR_RETURN(UniqueFd target, MakeMountPoint(rootfd, m.destination, dir));
   std::string tpath = FdPath(target.get());
-  if (bind) {
+  if (bind && clone >= 0) {
+    if (::syscall(SYS_move_mount, clone, "", target.get(), "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return LastErrnoError("move_mount");
+    unsigned long extra = f.flags & ~(MS_BIND | MS_REC);
+    if (extra) UCR_RETURN_IF_ERROR(Remount(rootfd, m.destination, MS_BIND | MS_REMOUNT | extra));
+  } else if (bind) {
     if (::mount(m.source.c_str(), tpath.c_str(), nullptr, f.flags & (MS_BIND | MS_REC), nullptr))
       return LastErrnoError("bind");
     unsigned long extra = f.flags & ~(MS_BIND | MS_REC);
@@ -191,7 +200,24 @@ absl::Status PivotInto(const std::string& rootfs) {
 
 }  // namespace
 
-absl::Status EnterRootfs(const ContainerSpec& spec) {
+absl::StatusOr<SharedSources> CloneSharedSources(const ContainerSpec& spec) {
+  SharedSources out;
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    MountFlags f = ParseMountOptions(m.options);
+    if (!IsBind(m, f) || !(f.propagation & MS_SHARED)) continue;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((f.flags & MS_REC) ? AT_RECURSIVE : 0);
+    int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(), flags));
+    if (fd < 0) {
+      return Annotate(LastErrnoError("source"),
+                      absl::StrCat("mount ", m.source, " → ", m.destination));
+    }
+    out.emplace(i, UniqueFd(fd));
+  }
+  return out;
+}
+
+absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
     return LastErrnoError("make / rslave");
   // A bind of the rootfs onto itself: a mount point of its own to pivot into.
@@ -211,8 +237,11 @@ absl::Status EnterRootfs(const ContainerSpec& spec) {
   }
   if (!overridden.count("/sys") && !overridden.count("/sys/fs/cgroup"))
     UCR_RETURN_IF_ERROR(MountCgroups(rootfd.get()));
-  for (const Mount& m : spec.mounts) {
-    if (absl::Status s = MountOne(rootfd.get(), m); !s.ok()) {
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    auto clone = shared.find(i);
+    if (absl::Status s = MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());
+        !s.ok()) {
       return Annotate(s, absl::StrCat("mount ", m.source.empty() ? m.type : m.source, " → ",
                                       m.destination));
     }
