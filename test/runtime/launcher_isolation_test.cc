@@ -109,6 +109,15 @@ TEST_F(LaunchTest, ReadonlyRootfsAndMounts) {
   spec.readonly_rootfs = true;
   spec.mounts.push_back({ro_src, "/ro", "bind", {"rbind", "ro", "rprivate"}});
   spec.mounts.push_back({rw_src, "/mnt/rw", "bind", {"rbind", "rslave"}});
+  // A file bind over an image's dangling symlink, and over an absolute
+  // symlink that would leave the rootfs if followed on the host.
+  std::string file_src = dir_ + "/resolv.conf";
+  ASSERT_TRUE(WriteFileAtomic(file_src, "nameserver 198.18.0.1\n").ok());
+  ASSERT_TRUE(MakeDirs(upper_ + "/etc").ok());
+  ASSERT_EQ(::symlink("../run/resolve/stub.conf", (upper_ + "/etc/resolv.conf").c_str()), 0);
+  ASSERT_EQ(::symlink("/etc/passwd", (upper_ + "/etc/hosts").c_str()), 0);
+  spec.mounts.push_back({file_src, "/etc/resolv.conf", "bind", {"rbind", "ro"}});
+  spec.mounts.push_back({file_src, "/etc/hosts", "bind", {"rbind", "ro"}});
   spec.masked_paths = {"/proc/uptime", "/sys/kernel", "/proc/no-such-file"};
   spec.readonly_paths = {"/proc/sys"};
   pid_t pid = Run(spec);
@@ -126,6 +135,11 @@ TEST_F(LaunchTest, ReadonlyRootfsAndMounts) {
   EXPECT_EQ(MustExec(launcher_, Exec(pid, {"ls", "/sys/kernel"})), "");
   EXPECT_NE(run({"sh", "-c", "echo 1 > /proc/sys/kernel/domainname"}), 0);
   EXPECT_EQ(::access((upper_ + "/newfile").c_str(), F_OK), -1);
+  EXPECT_EQ(MustExec(launcher_, Exec(pid, {"cat", "/etc/resolv.conf"})), "nameserver 198.18.0.1\n");
+  EXPECT_EQ(MustExec(launcher_, Exec(pid, {"cat", "/etc/hosts"})), "nameserver 198.18.0.1\n");
+  // /etc/hosts → /etc/passwd was resolved inside the rootfs: the container's
+  // own /etc/passwd is what got covered.
+  EXPECT_EQ(MustExec(launcher_, Exec(pid, {"cat", "/etc/passwd"})), "nameserver 198.18.0.1\n");
 }
 
 TEST_F(LaunchTest, DefaultCapabilitiesAndUser) {

@@ -41,8 +41,12 @@ absl::StatusOr<UniqueFd> OpenInRoot(int rootfd, const std::string& path, int fla
 }
 
 // mkdir -p (or touch for a file) inside the rootfs; returns an O_PATH fd.
-absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, bool dir) {
+// A dangling symlink on the way (an image's /etc/resolv.conf pointing into
+// /run, say) gets its target created, as runc does.
+absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, bool dir,
+                                        int depth = 0) {
   if (auto fd = OpenInRoot(rootfd, dest); fd.ok() || !absl::IsNotFound(fd.status())) return fd;
+  if (depth > 8) return absl::InvalidArgumentError(absl::StrCat("too many symlinks at ", dest));
   std::vector<std::string> parts = absl::StrSplit(dest, '/', absl::SkipEmpty());
   std::string prefix;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -57,6 +61,15 @@ absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, boo
     } else {
       int f = ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
                        0644);
+      if (f < 0 && errno == ELOOP) {
+        char target[4096];
+        ssize_t n = ::readlinkat(pfd.get(), parts[i].c_str(), target, sizeof target - 1);
+        if (n <= 0) return LastErrnoError(absl::StrCat("readlink ", prefix, " in rootfs"));
+        std::string t(target, static_cast<size_t>(n));
+        if (t[0] != '/') t = absl::StrCat(parent, "/", t);
+        UCR_RETURN_IF_ERROR(MakeMountPoint(rootfd, t, dir, depth + 1).status());
+        break;
+      }
       if (f < 0) return LastErrnoError(absl::StrCat("create ", prefix, " in rootfs"));
       ::close(f);
     }
