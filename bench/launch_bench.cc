@@ -50,8 +50,8 @@ bool MakeRootfs(const std::string& dir, std::string* rootfs) {
   for (const char* a : {"sh", "true", "sleep", "echo"})
     (void)!::symlink("busybox", absl::StrCat(lower, "/bin/", a).c_str());
   *rootfs = dir + "/rootfs";
-  std::string data = absl::StrCat("lowerdir=", lower, ",upperdir=", dir, "/upper,workdir=", dir,
-                                  "/work");
+  std::string data =
+      absl::StrCat("lowerdir=", lower, ",upperdir=", dir, "/upper,workdir=", dir, "/work");
   return ::mount("overlay", rootfs->c_str(), "overlay", 0, data.c_str()) == 0;
 }
 
@@ -109,7 +109,8 @@ int main() {
       if (auto m = launcher.MonitorPid(spec.state_dir)) {
         auto st = ucr::ReadFile(absl::StrCat("/proc/", *m, "/status"));
         for (absl::string_view l : absl::StrSplit(st.ok() ? *st : "", '\n'))
-          if (absl::StartsWith(l, "VmRSS:")) rss = std::string(absl::StripAsciiWhitespace(l.substr(6)));
+          if (absl::StartsWith(l, "VmRSS:"))
+            rss = std::string(absl::StripAsciiWhitespace(l.substr(6)));
       }
       if (start.size() == kRounds) Report("create+start (Start returned)", start);
       if (exit.size() == kRounds) Report("create+start+exit recorded", exit);

@@ -71,8 +71,8 @@ bool Drain(int fd, std::string& out, size_t max, bool& truncated) {
 
 }  // namespace
 
-absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_fd,
-                                                int stdout_fd, int stderr_fd) {
+absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_fd, int stdout_fd,
+                                                int stderr_fd) {
   UCR_ASSIGN_OR_RETURN(UniqueFd memfd, SpecMemfd(spec));
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return LastErrnoError("pipe");
@@ -101,11 +101,13 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
   ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
   std::vector<std::string> argv = {options_.init_binary, "exec", "--spec-fd", "3",
-                                   "--status-fd", "4"};
-  if (timeout.count() > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(timeout.count())});
-  UCR_ASSIGN_OR_RETURN(pid_t helper,
-                       SpawnHelper(argv, {{1, out_w.get()}, {2, err_w.get()}, {3, memfd.get()},
-                                          {4, status_w.get()}}));
+                                   "--status-fd",        "4"};
+  if (timeout.count() > 0)
+    argv.insert(argv.end(), {"--timeout-ms", std::to_string(timeout.count())});
+  UCR_ASSIGN_OR_RETURN(
+      pid_t helper,
+      SpawnHelper(argv,
+                  {{1, out_w.get()}, {2, err_w.get()}, {3, memfd.get()}, {4, status_w.get()}}));
   ChildProcess helper_proc(helper);  // killed and reaped on every path out
   status_w.reset(), out_w.reset(), err_w.reset();
 
@@ -128,13 +130,17 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
     int r = ::poll(p, 3, wait_ms);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;  // backstop reached
-    if (p[1].revents) out_open = Drain(out_r.get(), result.stdout_data, max_output_bytes, result.truncated);
-    if (p[2].revents) err_open = Drain(err_r.get(), result.stderr_data, max_output_bytes, result.truncated);
+    if (p[1].revents)
+      out_open = Drain(out_r.get(), result.stdout_data, max_output_bytes, result.truncated);
+    if (p[2].revents)
+      err_open = Drain(err_r.get(), result.stderr_data, max_output_bytes, result.truncated);
     if (p[0].revents) {
       char buf[1024];
       ssize_t n = ::read(status_r.get(), buf, sizeof buf);
-      if (n > 0) status_text.append(buf, static_cast<size_t>(n));
-      else if (n == 0 || errno != EINTR) status_open = false;
+      if (n > 0)
+        status_text.append(buf, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR)
+        status_open = false;
     }
   }
   StatusReport report;

@@ -38,8 +38,13 @@ std::string StatePath(const std::string& dir, const char* name) {
 }
 
 std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSpec& s) {
-  std::vector<std::string> a = {o.monitor_binary, "--state-dir", s.state_dir, "--init",
-                                o.init_binary,    "--spec",      StatePath(s.state_dir, StateFiles::kSpec)};
+  std::vector<std::string> a = {o.monitor_binary,
+                                "--state-dir",
+                                s.state_dir,
+                                "--init",
+                                o.init_binary,
+                                "--spec",
+                                StatePath(s.state_dir, StateFiles::kSpec)};
   if (!s.log_path.empty()) a.insert(a.end(), {"--log", s.log_path});
   if (s.process.tty) a.push_back("--tty");
   if (s.process.stdin) a.push_back("--stdin");
@@ -156,7 +161,8 @@ absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
   UCR_RETURN_IF_ERROR(Validate(spec));
   const std::string& dir = spec.state_dir;
   UCR_RETURN_IF_ERROR(MakeDirs(dir, 0700));
-  UCR_RETURN_IF_ERROR(WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec)));
+  UCR_RETURN_IF_ERROR(
+      WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec)));
   std::string fifo = StatePath(dir, StateFiles::kStartFifo);
   ::unlink(fifo.c_str());
   ::unlink(StatePath(dir, StateFiles::kExit).c_str());

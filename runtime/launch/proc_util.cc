@@ -41,8 +41,7 @@ std::optional<pid_t> ReadLivePidFile(const std::string& path) {
       absl::StrSplit(absl::StripAsciiWhitespace(*text), ' ', absl::SkipEmpty());
   pid_t pid;
   unsigned long long start;
-  if (f.size() != 2 || !absl::SimpleAtoi(f[0], &pid) || !absl::SimpleAtoi(f[1], &start) ||
-      pid <= 0)
+  if (f.size() != 2 || !absl::SimpleAtoi(f[0], &pid) || !absl::SimpleAtoi(f[1], &start) || pid <= 0)
     return std::nullopt;
   auto now = ProcessStartTime(pid);
   if (!now || *now != start) return std::nullopt;
@@ -80,8 +79,8 @@ absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   int err = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), ::environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -26,7 +26,8 @@ std::vector<std::string> Records(const std::function<void(monitor::CriLog&)>& wr
   ::lseek(fd, 0, SEEK_SET);
   while ((n = ::read(fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
   ::close(fd);
-  static const std::regex kLine(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([PF]) (.*)$)");
+  static const std::regex kLine(
+      R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([PF]) (.*)$)");
   std::vector<std::string> out;
   for (absl::string_view l : absl::StrSplit(all, '\n', absl::SkipEmpty())) {
     std::string line(l);

@@ -37,8 +37,8 @@ class LaunchTest : public ::testing::Test {
   // The "content" of each CRI log record, checking the format of every line.
   std::vector<std::string> LogContents(const std::string& stream);
 
-  std::string dir_;    // the test's temp dir
-  std::string rootfs_; // overlay mount
+  std::string dir_;     // the test's temp dir
+  std::string rootfs_;  // overlay mount
   std::string upper_;
   std::string state_;
   std::string log_;

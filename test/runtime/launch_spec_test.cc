@@ -50,7 +50,8 @@ TEST(LaunchSpecTest, BadJsonIsAnError) {
 }
 
 TEST(LaunchSpecTest, MountOptions) {
-  auto f = runtime::init::ParseMountOptions({"rbind", "ro", "nosuid", "rslave", "mode=755", "size=1m"});
+  auto f =
+      runtime::init::ParseMountOptions({"rbind", "ro", "nosuid", "rslave", "mode=755", "size=1m"});
   EXPECT_EQ(f.flags, static_cast<unsigned long>(MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID));
   EXPECT_EQ(f.propagation, static_cast<unsigned long>(MS_SLAVE | MS_REC));
   EXPECT_EQ(f.data, "mode=755,size=1m");

@@ -45,7 +45,8 @@ TEST_F(LaunchTest, ExecSyncUserAndCapabilities) {
   auto r = launcher_.ExecSync(e, std::chrono::seconds(10));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->stdout_data, "1234\n4321\nCapEff:\t0000000000000000\n");
-  r = launcher_.ExecSync(Exec(pid, {"grep", "CapBnd", "/proc/self/status"}), std::chrono::seconds(10));
+  r = launcher_.ExecSync(Exec(pid, {"grep", "CapBnd", "/proc/self/status"}),
+                         std::chrono::seconds(10));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stdout_data, "CapBnd:\t00000000a80425fb\n");
 }
@@ -54,16 +55,19 @@ TEST_F(LaunchTest, ExecSyncTimeoutKillsEverything) {
   pid_t pid = Run(Spec({"sleep", "100"}));
   ASSERT_TRUE(WaitUntil([&] { return HasExeced(pid); }));
   auto start = std::chrono::steady_clock::now();
-  auto r = launcher_.ExecSync(Exec(pid, {"sh", "-c", "sleep 101; echo never"}),
-                              std::chrono::seconds(1));
+  auto r =
+      launcher_.ExecSync(Exec(pid, {"sh", "-c", "sleep 101; echo never"}), std::chrono::seconds(1));
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->timed_out);
   EXPECT_EQ(r->stdout_data, "");
   EXPECT_GE(took, std::chrono::milliseconds(950));
   EXPECT_LT(took, std::chrono::milliseconds(1800));
-  EXPECT_TRUE(WaitUntil([] { return FindProcesses({"sleep", "101"}).empty(); },
-                        std::chrono::seconds(1)))
+  EXPECT_TRUE(WaitUntil(
+      [] {
+        return FindProcesses({"sleep", "101"}).empty();
+      },
+      std::chrono::seconds(1)))
       << "the exec'd command survived its timeout";
   // Not even as zombies under the container's init.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -67,7 +67,8 @@ TEST_F(LaunchTest, OwnMountAndPidNamespacesJoinedPodNamespaces) {
         << ns;
   }
   for (const char* ns : {"net", "ipc", "uts"}) {
-    EXPECT_EQ(NsInode(absl::StrCat("/proc/", pid, "/ns/", ns)), NsInode(absl::StrCat(pins, "/", ns)))
+    EXPECT_EQ(NsInode(absl::StrCat("/proc/", pid, "/ns/", ns)),
+              NsInode(absl::StrCat(pins, "/", ns)))
         << ns;
   }
   EXPECT_EQ(StatusField(pid, "NSpid"), absl::StrCat(pid, "\t1")) << "pid 1 of its namespace";
@@ -92,12 +93,12 @@ TEST_F(LaunchTest, HostnameAndDefaultFilesystems) {
     EXPECT_THAT(devs, HasSubstr(absl::StrCat(" ", d, "\n"))) << devs;
   EXPECT_THAT(devs, HasSubstr("ptmx -> pts/ptmx"));
   EXPECT_THAT(devs, HasSubstr("fd -> /proc/self/fd"));
-  EXPECT_EQ(MustExec(launcher_, Exec(pid, {"sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c"})),
+  EXPECT_EQ(MustExec(launcher_,
+                     Exec(pid, {"sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c"})),
             "3\n");
   // Only the container's processes are visible.
-  std::vector<std::string> procs =
-      absl::StrSplit(MustExec(launcher_, Exec(pid, {"sh", "-c", "ls -d /proc/[0-9]*"})), '\n',
-                     absl::SkipEmpty());
+  std::vector<std::string> procs = absl::StrSplit(
+      MustExec(launcher_, Exec(pid, {"sh", "-c", "ls -d /proc/[0-9]*"})), '\n', absl::SkipEmpty());
   EXPECT_THAT(procs, ::testing::Contains("/proc/1"));
   EXPECT_LE(procs.size(), 4u);
 }
@@ -209,7 +210,8 @@ TEST_F(LaunchTest, JoinsAnotherContainersPidNamespace) {
   EXPECT_EQ(NsInode(absl::StrCat("/proc/", second, "/ns/pid")),
             NsInode(absl::StrCat("/proc/", first, "/ns/pid")));
   // The second one sees the first one's processes as in a shared-pid pod.
-  std::string ps = MustExec(launcher_, Exec(second, {"sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"}));
+  std::string ps =
+      MustExec(launcher_, Exec(second, {"sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"}));
   EXPECT_THAT(ps, HasSubstr("sleep 100"));
   EXPECT_THAT(ps, HasSubstr("sleep 99"));
   EXPECT_TRUE(launcher_.Destroy(spec.state_dir).ok());

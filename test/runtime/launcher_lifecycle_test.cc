@@ -59,7 +59,8 @@ TEST_F(LaunchTest, SignalIsRecorded) {
   EXPECT_EQ(exit.signal, SIGKILL);
   EXPECT_EQ(exit.exit_code, 128 + SIGKILL);
   EXPECT_FALSE(launcher_.ContainerPid(state_).has_value());
-  EXPECT_TRUE(launcher_.Signal(state_, SIGTERM).ok()) << "signalling an exited container is a no-op";
+  EXPECT_TRUE(launcher_.Signal(state_, SIGTERM).ok())
+      << "signalling an exited container is a no-op";
 }
 
 TEST_F(LaunchTest, BadCommandIsAClearErrorAndLeavesNothing) {

@@ -37,7 +37,8 @@ TEST_F(LaunchTest, MountPropagation) {
 
   // Container → host: only the Bidirectional mount carries it.
   for (const char* d : {"/bidir", "/h2c", "/priv"}) {
-    runtime::ExecSpec e = Exec(pid, {"mount", "-t", "tmpfs", "tmpfs", absl::StrCat(d, "/from-container")});
+    runtime::ExecSpec e =
+        Exec(pid, {"mount", "-t", "tmpfs", "tmpfs", absl::StrCat(d, "/from-container")});
     e.process.capabilities = std::vector<std::string>{"CAP_SYS_ADMIN"};
     auto r = launcher_.ExecSync(e, std::chrono::seconds(10));
     ASSERT_TRUE(r.ok() && r->exit_code == 0) << d << " " << (r.ok() ? r->stderr_data : "");

@@ -109,15 +109,22 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     const char* v = argv[i + 1];
-    if (flag == "--spec") spec_path = v;
-    else if (flag == "--sync-fd" || flag == "--status-fd") sync_fd = atoi(v);
-    else if (flag == "--spec-fd") spec_fd = atoi(v);
-    else if (flag == "--timeout-ms") timeout_ms = atoi(v);
-    else if (flag == "--keep-orphans") reap_all = false;
+    if (flag == "--spec")
+      spec_path = v;
+    else if (flag == "--sync-fd" || flag == "--status-fd")
+      sync_fd = atoi(v);
+    else if (flag == "--spec-fd")
+      spec_fd = atoi(v);
+    else if (flag == "--timeout-ms")
+      timeout_ms = atoi(v);
+    else if (flag == "--keep-orphans")
+      reap_all = false;
   }
   if (mode == "create" && !spec_path.empty() && sync_fd >= 0) return RunCreate(spec_path, sync_fd);
-  if (mode == "exec" && spec_fd >= 0 && sync_fd >= 0) return RunExec(spec_fd, sync_fd, timeout_ms, reap_all);
-  fprintf(stderr, "usage: ucr-init create --spec FILE --sync-fd N\n"
-                  "       ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]\n");
+  if (mode == "exec" && spec_fd >= 0 && sync_fd >= 0)
+    return RunExec(spec_fd, sync_fd, timeout_ms, reap_all);
+  fprintf(stderr,
+          "usage: ucr-init create --spec FILE --sync-fd N\n"
+          "       ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]\n");
   return 2;
 }

@@ -59,8 +59,8 @@ absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, boo
       if (::mkdirat(pfd.get(), parts[i].c_str(), 0755) != 0 && errno != EEXIST)
         return LastErrnoError(absl::StrCat("mkdir ", prefix, " in rootfs"));
     } else {
-      int f = ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                       0644);
+      int f =
+          ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (f < 0 && errno == ELOOP) {
         char target[4096];
         ssize_t n = ::readlinkat(pfd.get(), parts[i].c_str(), target, sizeof target - 1);
@@ -124,7 +124,9 @@ const std::vector<Mount>& DefaultMounts() {
   static const std::vector<Mount> kMounts = {
       {"proc", "/proc", "proc", {"nosuid", "noexec", "nodev"}},
       {"tmpfs", "/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-      {"devpts", "/dev/pts", "devpts",
+      {"devpts",
+       "/dev/pts",
+       "devpts",
        {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"shm", "/dev/shm", "tmpfs", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
       {"mqueue", "/dev/mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
@@ -135,14 +137,20 @@ const std::vector<Mount>& DefaultMounts() {
 
 absl::Status CreateDevices(int rootfd, bool tty) {
   UCR_ASSIGN_OR_RETURN(UniqueFd dev, OpenInRoot(rootfd, "/dev", O_DIRECTORY | O_RDONLY));
-  struct Dev { const char* name; unsigned major, minor; };
-  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7},
-                       Dev{"random", 1, 8}, Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
+  struct Dev {
+    const char* name;
+    unsigned major, minor;
+  };
+  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7}, Dev{"random", 1, 8},
+                       Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
     if (::mknodat(dev.get(), d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0 &&
         errno != EEXIST)
       return LastErrnoError(absl::StrCat("mknod /dev/", d.name));
   }
-  struct Link { const char* name; const char* target; };
+  struct Link {
+    const char* name;
+    const char* target;
+  };
   for (const Link& l : {Link{"ptmx", "pts/ptmx"}, Link{"fd", "/proc/self/fd"},
                         Link{"stdin", "/proc/self/fd/0"}, Link{"stdout", "/proc/self/fd/1"},
                         Link{"stderr", "/proc/self/fd/2"}, Link{"core", "/proc/kcore"}}) {
@@ -169,11 +177,11 @@ absl::Status MountCgroups(int rootfd) {
   const unsigned long kRo = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
   struct statfs sfs;
   if (::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-    return MountOne(rootfd, {"cgroup", "/sys/fs/cgroup", "cgroup2",
-                             {"nosuid", "nodev", "noexec", "ro"}});
+    return MountOne(rootfd,
+                    {"cgroup", "/sys/fs/cgroup", "cgroup2", {"nosuid", "nodev", "noexec", "ro"}});
   }
-  UCR_RETURN_IF_ERROR(MountOne(rootfd, {"tmpfs", "/sys/fs/cgroup", "tmpfs",
-                                        {"nosuid", "nodev", "noexec", "mode=755"}}));
+  UCR_RETURN_IF_ERROR(MountOne(
+      rootfd, {"tmpfs", "/sys/fs/cgroup", "tmpfs", {"nosuid", "nodev", "noexec", "mode=755"}}));
   UCR_ASSIGN_OR_RETURN(std::string self, ReadFile("/proc/self/cgroup"));
   UCR_ASSIGN_OR_RETURN(UniqueFd cg, OpenInRoot(rootfd, "/sys/fs/cgroup", O_DIRECTORY | O_RDONLY));
   for (absl::string_view line : absl::StrSplit(self, '\n', absl::SkipEmpty())) {
@@ -253,10 +261,11 @@ absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
     auto clone = shared.find(i);
-    if (absl::Status s = MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());
+    if (absl::Status s =
+            MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());
         !s.ok()) {
-      return Annotate(s, absl::StrCat("mount ", m.source.empty() ? m.type : m.source, " → ",
-                                      m.destination));
+      return Annotate(
+          s, absl::StrCat("mount ", m.source.empty() ? m.type : m.source, " → ", m.destination));
     }
   }
   return PivotInto(spec.rootfs);
@@ -266,9 +275,8 @@ absl::Status LockDownRootfs(const ContainerSpec& spec) {
   for (const std::string& p : spec.masked_paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) != 0) continue;  // nothing to hide
-    int r = S_ISDIR(st.st_mode)
-                ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr)
-                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    int r = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr)
+                                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
     if (r != 0) return LastErrnoError(absl::StrCat("mask ", p));
   }
   for (const std::string& p : spec.readonly_paths) {
