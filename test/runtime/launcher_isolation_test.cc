@@ -76,6 +76,24 @@ TEST_F(LaunchTest, OwnMountAndPidNamespacesJoinedPodNamespaces) {
   EXPECT_NE(MustExec(launcher_, Exec(pid, {"hostname"})), "ucr-test\n");
 }
 
+TEST_F(LaunchTest, SysctlsAndRlimits) {
+  std::string host_forward = ReadText("/proc/sys/net/ipv4/ip_forward");
+  runtime::ContainerSpec spec = Spec({"sleep", "100"});
+  spec.sysctls = {{"net.ipv4.ip_forward", host_forward == "1\n" ? "0" : "1"}};
+  spec.process.rlimits = {{"RLIMIT_NOFILE", 1000, 2000}};
+  pid_t pid = Run(spec);
+  ASSERT_TRUE(WaitUntil([&] { return HasExeced(pid); }));
+  EXPECT_EQ(MustExec(launcher_, Exec(pid, {"cat", "/proc/sys/net/ipv4/ip_forward"})),
+            host_forward == "1\n" ? "0\n" : "1\n");
+  EXPECT_EQ(ReadText("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's was touched";
+  EXPECT_THAT(ReadText(absl::StrCat("/proc/", pid, "/limits")),
+              ::testing::ContainsRegex("Max open files +1000 +2000 +files"));
+  ASSERT_TRUE(launcher_.Destroy(state_).ok());
+  ASSERT_TRUE(RemoveTree(state_).ok());
+  spec.sysctls = {{"../../etc/x", "1"}};
+  EXPECT_FALSE(launcher_.Create(spec).ok());
+}
+
 TEST_F(LaunchTest, HostnameAndDefaultFilesystems) {
   pid_t pid = Run(Spec({"sleep", "100"}));
   ASSERT_TRUE(WaitUntil([&] { return HasExeced(pid); }));
