@@ -173,10 +173,12 @@ absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
   UniqueFd sync_read(p[0]), sync_write(p[1]);
   UCR_ASSIGN_OR_RETURN(pid_t first, SpawnHelper(MonitorArgs(options_, spec), {{3, p[1]}}));
   sync_write.reset();
+  Verdict v = ReadVerdict(sync_read.get());
+  // The monitor's first process exited right after forking the real one;
+  // reaped after the verdict so that waiting for it costs nothing.
   int st;
   while (::waitpid(first, &st, 0) < 0 && errno == EINTR) {
   }
-  Verdict v = ReadVerdict(sync_read.get());
   if (v.ok && v.error.ok() && v.complete && v.container > 0) {
     return CreatedContainer{v.container, v.monitor};
   }
