@@ -84,6 +84,15 @@ TEST_F(LaunchTest, MissingBindSourceIsAClearError) {
   EXPECT_FALSE(launcher_.MonitorAlive(state_));
 }
 
+TEST_F(LaunchTest, ACreatedContainerStopsOnSigterm) {
+  auto created = launcher_.Create(Spec({"sleep", "100"}));
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(launcher_.Signal(state_, SIGTERM).ok());
+  auto exit = launcher_.WaitExit(state_, std::chrono::seconds(5));
+  ASSERT_TRUE(exit.ok() && *exit) << "SIGTERM ignored before start";
+  EXPECT_EQ((*exit)->exit_code, 128 + SIGTERM);
+}
+
 TEST_F(LaunchTest, DestroyingACreatedContainerLeavesNothing) {
   auto created = launcher_.Create(Spec({"sleep", "100"}));
   ASSERT_TRUE(created.ok()) << created.status();

@@ -18,6 +18,7 @@
 //                                    └── reaper (container pid ns, subreaper)
 //                                         └── the command (own process group)
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/close_range.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -74,6 +75,8 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   return DropPrivileges(s.process);
 }
 
+void ExitOnSignal(int sig) { _exit(128 + sig); }
+
 int RunCreate(const std::string& spec_path, int sync_fd) {
   Reporter report(sync_fd);
   Prepared p;
@@ -81,6 +84,9 @@ int RunCreate(const std::string& spec_path, int sync_fd) {
     report.Error(s);
     return 1;
   }
+  // As pid 1 of its namespace we would ignore SIGTERM from a StopContainer
+  // of a never-started container; exit on it instead (exec resets this).
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, ExitOnSignal);
   report.Ok();
   report.Close();
   char byte;
