@@ -182,6 +182,7 @@ absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
   if (v.ok && v.error.ok() && v.complete && v.container > 0) {
     return CreatedContainer{v.container, v.monitor};
   }
+  (void)Destroy(dir);  // nothing may stay half-created; the monitor records the exit first
   absl::Status error = v.error;
   if (error.ok()) {
     error = v.complete ? absl::InternalError("container set-up exited without a verdict")
@@ -189,7 +190,6 @@ absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
     if (auto exit = ReadExit(dir); exit.ok() && *exit)
       error = Annotate(error, absl::StrCat("exit code ", (*exit)->exit_code));
   }
-  (void)Destroy(dir);  // nothing may stay half-created
   return Annotate(error, absl::StrCat("create container ", spec.id));
 }
 
