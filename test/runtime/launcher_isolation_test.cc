@@ -1,5 +1,6 @@
 // ROOT: namespaces, mounts, users, capabilities, cgroups, oom_score_adj,
 // seccomp — each checked on the real process.
+#include <dirent.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -170,6 +171,14 @@ TEST_F(LaunchTest, DefaultCapabilitiesAndUser) {
   EXPECT_EQ(StatusField(pid, "CapBnd"), "00000000a80425fb");
   EXPECT_EQ(StatusField(pid, "CapInh"), "0000000000000000");
   EXPECT_EQ(StatusField(pid, "CapAmb"), "0000000000000000");
+  // Nothing of ours leaks in: stdio only.
+  std::vector<std::string> fds;
+  DIR* d = ::opendir(absl::StrCat("/proc/", pid, "/fd").c_str());
+  ASSERT_NE(d, nullptr);
+  while (struct dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') fds.push_back(e->d_name);
+  ::closedir(d);
+  EXPECT_THAT(fds, ::testing::UnorderedElementsAre("0", "1", "2"));
   ASSERT_TRUE(launcher_.Destroy(state_).ok());
 
   runtime::ContainerSpec spec = Spec({"sleep", "100"});
