@@ -49,7 +49,9 @@ std::optional<pid_t> Launcher::MonitorPid(const std::string& state_dir) {
   return ReadLivePidFile(StatePath(state_dir, StateFiles::kMonitorPid));
 }
 
-bool Launcher::MonitorAlive(const std::string& state_dir) { return MonitorPid(state_dir).has_value(); }
+bool Launcher::MonitorAlive(const std::string& state_dir) {
+  return MonitorPid(state_dir).has_value();
+}
 
 std::optional<pid_t> Launcher::ContainerPid(const std::string& state_dir) {
   if (::access(StatePath(state_dir, StateFiles::kExit).c_str(), F_OK) == 0) return std::nullopt;

@@ -33,7 +33,6 @@ absl::StatusOr<UniqueFd> SpecMemfd(const ExecSpec& spec) {
 }
 
 struct StatusReport {
-  pid_t child = 0;
   std::optional<int> exit_code;
   bool timed_out = false;
   absl::Status error = absl::OkStatus();
@@ -43,9 +42,7 @@ void ParseStatus(absl::string_view text, StatusReport& r) {
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 2));
     int n = 0;
-    if (f[0] == "child" && f.size() > 1) {
-      (void)absl::SimpleAtoi(f[1], &r.child);
-    } else if (f[0] == "exit" && f.size() > 1 && absl::SimpleAtoi(f[1], &n)) {
+    if (f[0] == "exit" && f.size() > 1 && absl::SimpleAtoi(f[1], &n)) {
       r.exit_code = n;
     } else if (f[0] == "timeout") {
       r.timed_out = true;
@@ -74,8 +71,8 @@ bool Drain(int fd, std::string& out, size_t max, bool& truncated) {
 
 }  // namespace
 
-absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_fd,
-                                                int stdout_fd, int stderr_fd) {
+absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_fd, int stdout_fd,
+                                                int stderr_fd) {
   UCR_ASSIGN_OR_RETURN(UniqueFd memfd, SpecMemfd(spec));
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return LastErrnoError("pipe");
@@ -85,7 +82,7 @@ absl::StatusOr<ExecProcess> Launcher::SpawnExec(const ExecSpec& spec, int stdin_
   if (stdout_fd >= 0) fds.push_back({1, stdout_fd});
   if (stderr_fd >= 0) fds.push_back({2, stderr_fd});
   UCR_ASSIGN_OR_RETURN(pid_t pid, SpawnHelper({options_.init_binary, "exec", "--spec-fd", "3",
-                                               "--status-fd", "4"},
+                                               "--status-fd", "4", "--keep-orphans", "1"},
                                               fds));
   return ExecProcess{pid, status_read.release()};
 }
@@ -96,16 +93,21 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
   if (spec.process.args.empty()) return absl::InvalidArgumentError("exec: no command given");
   UCR_ASSIGN_OR_RETURN(UniqueFd memfd, SpecMemfd(spec));
   int s[2], o[2], e[2];
-  if (::pipe2(s, O_CLOEXEC) || ::pipe2(o, O_CLOEXEC | O_NONBLOCK) ||
-      ::pipe2(e, O_CLOEXEC | O_NONBLOCK))
+  if (::pipe2(s, O_CLOEXEC) || ::pipe2(o, O_CLOEXEC) || ::pipe2(e, O_CLOEXEC))
     return LastErrnoError("pipe");
   UniqueFd status_r(s[0]), status_w(s[1]), out_r(o[0]), out_w(o[1]), err_r(e[0]), err_w(e[1]);
+  // Only our ends are non-blocking: O_NONBLOCK on a pipe2() would reach the
+  // command's stdout too, and its writes would fail with EAGAIN.
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
   std::vector<std::string> argv = {options_.init_binary, "exec", "--spec-fd", "3",
-                                   "--status-fd", "4"};
-  if (timeout.count() > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(timeout.count())});
-  UCR_ASSIGN_OR_RETURN(pid_t helper,
-                       SpawnHelper(argv, {{1, out_w.get()}, {2, err_w.get()}, {3, memfd.get()},
-                                          {4, status_w.get()}}));
+                                   "--status-fd",        "4"};
+  if (timeout.count() > 0)
+    argv.insert(argv.end(), {"--timeout-ms", std::to_string(timeout.count())});
+  UCR_ASSIGN_OR_RETURN(
+      pid_t helper,
+      SpawnHelper(argv,
+                  {{1, out_w.get()}, {2, err_w.get()}, {3, memfd.get()}, {4, status_w.get()}}));
   ChildProcess helper_proc(helper);  // killed and reaped on every path out
   status_w.reset(), out_w.reset(), err_w.reset();
 
@@ -128,20 +130,23 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
     int r = ::poll(p, 3, wait_ms);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;  // backstop reached
-    if (p[1].revents) out_open = Drain(out_r.get(), result.stdout_data, max_output_bytes, result.truncated);
-    if (p[2].revents) err_open = Drain(err_r.get(), result.stderr_data, max_output_bytes, result.truncated);
+    if (p[1].revents)
+      out_open = Drain(out_r.get(), result.stdout_data, max_output_bytes, result.truncated);
+    if (p[2].revents)
+      err_open = Drain(err_r.get(), result.stderr_data, max_output_bytes, result.truncated);
     if (p[0].revents) {
       char buf[1024];
       ssize_t n = ::read(status_r.get(), buf, sizeof buf);
-      if (n > 0) status_text.append(buf, static_cast<size_t>(n));
-      else if (n == 0 || errno != EINTR) status_open = false;
+      if (n > 0)
+        status_text.append(buf, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR)
+        status_open = false;
     }
   }
   StatusReport report;
   ParseStatus(status_text, report);
   if (status_open) {  // the helper hung: kill everything it started
     ::kill(-helper, SIGKILL);
-    if (report.child > 0) ::kill(-report.child, SIGKILL);
     report.timed_out = true;
   }
   // Whatever is still in the pipes was written before the command exited.

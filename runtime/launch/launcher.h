@@ -65,8 +65,8 @@ struct Rlimit {
 // The process run in the container (and the user/security part of an exec).
 struct ProcessSpec {
   std::vector<std::string> args;  // args[0] is looked up in the container's $PATH
-  std::vector<std::string> env;    // "KEY=value"
-  std::string cwd = "/";           // created if missing
+  std::vector<std::string> env;   // "KEY=value"
+  std::string cwd = "/";          // created if missing
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::vector<uint32_t> additional_gids;
@@ -92,14 +92,14 @@ struct ContainerSpec {
   std::string id;
   std::string rootfs;  // an already-mounted directory (the overlay)
   bool readonly_rootfs = false;
-  std::string hostname;  // set only when uts is kNew
+  std::string hostname;                       // set only when uts is kNew
   Namespace net, ipc, uts, pid, mnt, cgroup;  // mnt: kNew always in practice
   // Mounted in order after /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys
   // and /sys/fs/cgroup; a mount with one of those destinations replaces the
   // default one (e.g. the pod's /dev/shm as a bind mount).
   std::vector<Mount> mounts;
-  std::vector<std::string> masked_paths;    // /dev/null or an empty ro tmpfs over them
-  std::vector<std::string> readonly_paths;  // remounted read-only
+  std::vector<std::string> masked_paths;       // /dev/null or an empty ro tmpfs over them
+  std::vector<std::string> readonly_paths;     // remounted read-only
   std::map<std::string, std::string> sysctls;  // "net.ipv4.ip_forward" -> "1"
   // cgroup directories (one per v1 hierarchy, or the one v2 dir) the
   // container process joins before anything of the user's runs.
@@ -138,22 +138,24 @@ struct ExecResult {
 
 // A running exec process (for streaming exec); see SpawnExec.
 struct ExecProcess {
-  pid_t pid = 0;  // the ucr-init helper: its own process group; wait on it
-  // Read end of the helper's status pipe (the caller closes it): lines
-  // "child <pid>", then "exit <code>" | "error <code> <message>".
+  // The `ucr-init exec` helper, our child: wait on it, its exit code is the
+  // command's. kill(pid, SIGTERM) kills the command's whole process group.
+  pid_t pid = 0;
+  // Read end of the helper's status pipe (the caller closes it): one line,
+  // "exit <code>" | "error <code> <message>".
   int status_fd = -1;
 };
 
 // The files of a container's state_dir.
 struct StateFiles {
-  static constexpr const char* kSpec = "spec.json";          // written by the launcher
-  static constexpr const char* kMonitorPid = "monitor.pid";  // "<pid> <starttime>"
+  static constexpr const char* kSpec = "spec.json";              // written by the launcher
+  static constexpr const char* kMonitorPid = "monitor.pid";      // "<pid> <starttime>"
   static constexpr const char* kContainerPid = "container.pid";  // "<pid> <starttime>"
-  static constexpr const char* kStartFifo = "start.fifo";    // Start writes a byte into it
-  static constexpr const char* kControlSocket = "ctl.sock";  // monitor control (reopen log)
-  static constexpr const char* kAttachSocket = "attach.sock";  // see monitor/attach_protocol.h
-  static constexpr const char* kExit = "exit.json";          // written atomically at exit
-  static constexpr const char* kMonitorLog = "monitor.log";  // the monitor's own messages
+  static constexpr const char* kStartFifo = "start.fifo";        // Start writes a byte into it
+  static constexpr const char* kControlSocket = "ctl.sock";      // monitor control (reopen log)
+  static constexpr const char* kAttachSocket = "attach.sock";    // see monitor/attach_protocol.h
+  static constexpr const char* kExit = "exit.json";              // written atomically at exit
+  static constexpr const char* kMonitorLog = "monitor.log";      // the monitor's own messages
 };
 
 struct LauncherOptions {
@@ -209,8 +211,9 @@ class Launcher {
                                       size_t max_output_bytes = 16 << 20);
 
   // Starts a command in the container with the given stdio fds (-1 =
-  // /dev/null) and returns at once; the caller waits on the pid (it has its
-  // own process group, so kill(-pid, SIGKILL) kills all of it).
+  // /dev/null) and returns at once (for streaming exec); see ExecProcess.
+  // Unlike ExecSync, what the command leaves running in the background is
+  // left to the container, as docker exec does.
   absl::StatusOr<ExecProcess> SpawnExec(const ExecSpec& spec, int stdin_fd, int stdout_fd,
                                         int stderr_fd);
 

@@ -9,7 +9,9 @@ namespace ucr::runtime {
 using nlohmann::json;
 
 void to_json(json& j, const Mount& m) {
-  j = {{"source", m.source}, {"destination", m.destination}, {"type", m.type},
+  j = {{"source", m.source},
+       {"destination", m.destination},
+       {"type", m.type},
        {"options", m.options}};
 }
 void from_json(const json& j, Mount& m) {
@@ -25,10 +27,14 @@ void to_json(json& j, const Namespace& n) {
 }
 void from_json(const json& j, Namespace& n) {
   std::string mode = j.value("mode", "new");
-  if (mode == "new") n.mode = NsMode::kNew;
-  else if (mode == "join") n.mode = NsMode::kJoin;
-  else if (mode == "host") n.mode = NsMode::kHost;
-  else throw std::invalid_argument("namespace mode " + mode);
+  if (mode == "new")
+    n.mode = NsMode::kNew;
+  else if (mode == "join")
+    n.mode = NsMode::kJoin;
+  else if (mode == "host")
+    n.mode = NsMode::kHost;
+  else
+    throw std::invalid_argument("namespace mode " + mode);
   n.path = j.value("path", "");
 }
 
@@ -71,7 +77,8 @@ void from_json(const json& j, ProcessSpec& p) {
   p.no_new_privs = j.value("no_new_privs", false);
   p.seccomp_profile_json = j.value("seccomp_profile_json", "");
   p.rlimits = j.value("rlimits", std::vector<Rlimit>{});
-  if (j.contains("capabilities")) p.capabilities = j["capabilities"].get<std::vector<std::string>>();
+  if (j.contains("capabilities"))
+    p.capabilities = j["capabilities"].get<std::vector<std::string>>();
 }
 
 namespace {
@@ -93,7 +100,11 @@ void to_json(json& j, const ContainerSpec& s) {
        {"readonly_rootfs", s.readonly_rootfs},
        {"hostname", s.hostname},
        {"namespaces",
-        {{"net", s.net}, {"ipc", s.ipc}, {"uts", s.uts}, {"pid", s.pid}, {"mnt", s.mnt},
+        {{"net", s.net},
+         {"ipc", s.ipc},
+         {"uts", s.uts},
+         {"pid", s.pid},
+         {"mnt", s.mnt},
          {"cgroup", s.cgroup}}},
        {"mounts", s.mounts},
        {"masked_paths", s.masked_paths},

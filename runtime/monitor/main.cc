@@ -39,19 +39,30 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       return true;
     };
     bool ok = true;
-    if (!strcmp(a, "--state-dir")) ok = take(&o->state_dir);
-    else if (!strcmp(a, "--init")) ok = take(&o->init_binary);
-    else if (!strcmp(a, "--spec")) ok = take(&o->spec_path);
-    else if (!strcmp(a, "--log")) ok = take(&o->log_path);
-    else if (!strcmp(a, "--pidns-join")) ok = take(&o->pidns_join);
-    else if (!strcmp(a, "--tty")) o->tty = true;
-    else if (!strcmp(a, "--stdin")) o->stdin_open = true;
-    else if (!strcmp(a, "--stdin-once")) o->stdin_once = true;
-    else if (!strcmp(a, "--pidns-new")) o->pidns_new = true;
+    if (!strcmp(a, "--state-dir"))
+      ok = take(&o->state_dir);
+    else if (!strcmp(a, "--init"))
+      ok = take(&o->init_binary);
+    else if (!strcmp(a, "--spec"))
+      ok = take(&o->spec_path);
+    else if (!strcmp(a, "--log"))
+      ok = take(&o->log_path);
+    else if (!strcmp(a, "--pidns-join"))
+      ok = take(&o->pidns_join);
+    else if (!strcmp(a, "--tty"))
+      o->tty = true;
+    else if (!strcmp(a, "--stdin"))
+      o->stdin_open = true;
+    else if (!strcmp(a, "--stdin-once"))
+      o->stdin_once = true;
+    else if (!strcmp(a, "--pidns-new"))
+      o->pidns_new = true;
     else if (!strcmp(a, "--oom-file") && o->oom_file_count < kMaxOomFiles)
       ok = take(&o->oom_files[o->oom_file_count++]);
-    else if (!strcmp(a, "--sync-fd") && next) o->sync_fd = atoi(argv[++i]);
-    else ok = false;
+    else if (!strcmp(a, "--sync-fd") && next)
+      o->sync_fd = atoi(argv[++i]);
+    else
+      ok = false;
     if (!ok) return false;
   }
   return o->state_dir && o->init_binary && o->spec_path;
@@ -122,8 +133,8 @@ bool EnterPidNamespace(const Options& o) {
   }
   char fd_arg[16];
   snprintf(fd_arg, sizeof fd_arg, "%d", o.sync_fd);
-  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path, "--sync-fd", fd_arg,
-                        nullptr};
+  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path,
+                        "--sync-fd",   fd_arg,   nullptr};
   execv(o.init_binary, const_cast<char**>(argv));
   SyncLine(o.sync_fd, "error 13 monitor: exec %s: %s", o.init_binary, strerror(errno));
   _exit(127);

@@ -12,10 +12,10 @@ namespace ucr::monitor {
 constexpr int kMaxOomFiles = 8;
 
 struct Options {
-  const char* state_dir = nullptr;   // chdir'ed into; all state files are relative
-  const char* init_binary = nullptr; // ucr-init
-  const char* spec_path = nullptr;   // passed to ucr-init
-  const char* log_path = nullptr;    // CRI log, may be null
+  const char* state_dir = nullptr;    // chdir'ed into; all state files are relative
+  const char* init_binary = nullptr;  // ucr-init
+  const char* spec_path = nullptr;    // passed to ucr-init
+  const char* log_path = nullptr;     // CRI log, may be null
   bool tty = false;
   bool stdin_open = false;
   bool stdin_once = false;
@@ -30,12 +30,12 @@ struct Options {
 
 // The container's stdio as the monitor sees it.
 struct Stdio {
-  int out = -1;    // stdout pipe read end, or the pty master
-  int err = -1;    // stderr pipe read end (-1 with a tty)
-  int in = -1;     // stdin pipe write end, or the pty master (dup), -1 if none
+  int out = -1;  // stdout pipe read end, or the pty master
+  int err = -1;  // stderr pipe read end (-1 with a tty)
+  int in = -1;   // stdin pipe write end, or the pty master (dup), -1 if none
   int child_in = -1, child_out = -1, child_err = -1;  // the container's ends
-  int ctl_listen = -1;     // ctl.sock
-  int attach_listen = -1;  // attach.sock
+  int ctl_listen = -1;                                // ctl.sock
+  int attach_listen = -1;                             // attach.sock
 };
 
 // state_files.cc

@@ -15,12 +15,14 @@
 namespace ucr::monitor {
 namespace {
 
+// tmp + rename: readers see the old or the new file, never a torn one. No
+// fsync: these files describe live processes, which a power loss ends too.
 bool WriteAtomic(const char* name, const char* data, size_t len) {
   char tmp[256];
   snprintf(tmp, sizeof tmp, ".%s.tmp", name);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  bool ok = write(fd, data, len) == static_cast<ssize_t>(len) && fsync(fd) == 0;
+  bool ok = write(fd, data, len) == static_cast<ssize_t>(len);
   close(fd);
   if (!ok || rename(tmp, name) != 0) {
     unlink(tmp);

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,7 +15,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/files.h"
 #include "common/child_process.h"
 #include "common/status.h"
 #include "runtime/launch/init/namespaces.h"
@@ -46,7 +51,14 @@ absl::StatusOr<std::string> ReadAll(int fd) {
 
 // In the forked child, inside the container's pid namespace.
 [[noreturn]] void ExecInContainer(const ExecSpec& spec, int status_fd) {
-  ::setpgid(0, 0);
+  // Its own process group, so that a timeout kills all of it; with a tty (a
+  // pty slave on stdin from the caller) its own session with that terminal.
+  if (spec.process.tty && ::isatty(0)) {
+    ::setsid();
+    ::ioctl(0, TIOCSCTTY, 0);
+  } else {
+    ::setpgid(0, 0);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -72,6 +84,65 @@ long long NowMs() {
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+// SIGKILLs our children (read from the container's /proc) and reaps until
+// none is left; orphans of the command land on us as we are a subreaper.
+void KillAndReapChildren() {
+  for (;;) {
+    auto kids = ReadFile("/proc/thread-self/children");
+    if (kids.ok()) {
+      for (absl::string_view k : absl::StrSplit(*kids, ' ', absl::SkipEmpty())) {
+        pid_t pid;
+        if (absl::SimpleAtoi(k, &pid)) ::kill(pid, SIGKILL);
+      }
+    }
+    if (::waitpid(-1, nullptr, 0) < 0 && errno == ECHILD) return;
+  }
+}
+
+// The reaper, in the container's pid namespace: a subreaper there, so the
+// command's descendants never become zombies under the container's init
+// (a subreaper in the host namespace cannot adopt them). SIGTERM kills the
+// command's process group. Exits with the command's exit code.
+[[noreturn]] void RunReaper(const ExecSpec& spec, int status_fd, bool reap_all) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // Blocked (inherited) and taken with sigwaitinfo: no lost wake-ups.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  pid_t cmd = ::fork();
+  if (cmd < 0) _exit(126);
+  if (cmd == 0) ExecInContainer(spec, status_fd);
+  ::close(status_fd);
+  int code = -1;
+  while (code < 0) {
+    int st;
+    pid_t got;
+    while ((got = ::waitpid(-1, &st, WNOHANG)) > 0) {
+      if (got == cmd) code = ExitCodeFromWaitStatus(st);
+    }
+    if (code >= 0) break;
+    siginfo_t info;
+    if (::sigwaitinfo(&set, &info) > 0 && info.si_signo != SIGCHLD) {
+      ::kill(-cmd, SIGKILL);
+      ::kill(cmd, SIGKILL);
+    }
+  }
+  if (reap_all) {
+    ::kill(-cmd, SIGKILL);
+    KillAndReapChildren();
+  }
+  _exit(code);
+}
+
+// Asks the reaper to kill the command (SIGTERM), and kills it outright if it
+// has not finished within 2 s.
+void StopReaper(pid_t reaper, int pidfd) {
+  ::kill(reaper, SIGTERM);
+  struct pollfd p = {pidfd, POLLIN, 0};
+  if (::poll(&p, 1, 2000) <= 0) ::kill(reaper, SIGKILL);
+}
+
 }  // namespace
 
 void ExecCommand(const std::string& executable, const ProcessSpec& process) {
@@ -84,7 +155,7 @@ void ExecCommand(const std::string& executable, const ProcessSpec& process) {
   fprintf(stderr, "ucr-init: exec %s: %s\n", executable.c_str(), strerror(errno));
 }
 
-int RunExec(int spec_fd, int status_fd, int timeout_ms) {
+int RunExec(int spec_fd, int status_fd, int timeout_ms, bool reap_all) {
   Reporter report(status_fd);
   absl::StatusOr<std::string> text = ReadAll(spec_fd);
   absl::StatusOr<ExecSpec> spec =
@@ -96,42 +167,41 @@ int RunExec(int spec_fd, int status_fd, int timeout_ms) {
     report.Error(s);
     return 126;
   }
+  // SIGTERM/SIGINT/SIGHUP stop the command (through the reaper).
   sigset_t mask;
   sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
-  pid_t child = ::fork();
-  if (child < 0) {
+  pid_t reaper = ::fork();
+  if (reaper < 0) {
     report.Error(LastErrnoError("fork"));
     return 126;
   }
-  if (child == 0) ExecInContainer(*spec, status_fd);
-  StatusLine(status_fd, absl::StrCat("child ", child));
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  if (reaper == 0) {
+    ::close(sfd);
+    RunReaper(*spec, status_fd, reap_all);
+  }
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, reaper, 0));
   long long deadline = timeout_ms > 0 ? NowMs() + timeout_ms : 0;
-  bool killed = false;
+  bool timed_out = false;
   for (;;) {
     struct pollfd p[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
     int wait_ms = deadline ? static_cast<int>(std::max(0LL, deadline - NowMs())) : -1;
     int r = ::poll(p, 2, wait_ms);
     if (r < 0 && errno == EINTR) continue;
-    if (r > 0 && (p[0].revents || pidfd < 0)) break;
-    if (r == 0 || p[1].revents) {
-      // Timeout or asked to stop: the whole group, then reap.
-      ::kill(-child, SIGKILL);
-      ::kill(child, SIGKILL);
-      killed = r == 0;
+    if (r > 0 && p[0].revents) break;
+    if (r == 0 || (r > 0 && p[1].revents)) {
+      timed_out = r == 0;
+      StopReaper(reaper, pidfd);
       break;
     }
   }
   int st = 0;
-  while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+  while (::waitpid(reaper, &st, 0) < 0 && errno == EINTR) {
   }
   int code = ExitCodeFromWaitStatus(st);
-  StatusLine(status_fd, killed ? "timeout" : absl::StrCat("exit ", code));
+  StatusLine(status_fd, timed_out ? "timeout" : absl::StrCat("exit ", code));
   return code;
 }
 

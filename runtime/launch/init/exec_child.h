@@ -11,7 +11,8 @@ namespace ucr::runtime::init {
 // that failed, after printing why on stderr (the container's log).
 void ExecCommand(const std::string& executable, const ProcessSpec& process);
 
-// `ucr-init exec`: see main.cc. Returns the helper's exit code.
-int RunExec(int spec_fd, int status_fd, int timeout_ms);
+// `ucr-init exec`: see main.cc. Returns the command's exit code.
+// `reap_all`: when the command exits, kill whatever it left running.
+int RunExec(int spec_fd, int status_fd, int timeout_ms, bool reap_all);
 
 }  // namespace ucr::runtime::init

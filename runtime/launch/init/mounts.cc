@@ -41,8 +41,12 @@ absl::StatusOr<UniqueFd> OpenInRoot(int rootfd, const std::string& path, int fla
 }
 
 // mkdir -p (or touch for a file) inside the rootfs; returns an O_PATH fd.
-absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, bool dir) {
+// A dangling symlink on the way (an image's /etc/resolv.conf pointing into
+// /run, say) gets its target created, as runc does.
+absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, bool dir,
+                                        int depth = 0) {
   if (auto fd = OpenInRoot(rootfd, dest); fd.ok() || !absl::IsNotFound(fd.status())) return fd;
+  if (depth > 8) return absl::InvalidArgumentError(absl::StrCat("too many symlinks at ", dest));
   std::vector<std::string> parts = absl::StrSplit(dest, '/', absl::SkipEmpty());
   std::string prefix;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -55,8 +59,17 @@ absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, boo
       if (::mkdirat(pfd.get(), parts[i].c_str(), 0755) != 0 && errno != EEXIST)
         return LastErrnoError(absl::StrCat("mkdir ", prefix, " in rootfs"));
     } else {
-      int f = ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                       0644);
+      int f =
+          ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (f < 0 && errno == ELOOP) {
+        char target[4096];
+        ssize_t n = ::readlinkat(pfd.get(), parts[i].c_str(), target, sizeof target - 1);
+        if (n <= 0) return LastErrnoError(absl::StrCat("readlink ", prefix, " in rootfs"));
+        std::string t(target, static_cast<size_t>(n));
+        if (t[0] != '/') t = absl::StrCat(parent, "/", t);
+        UCR_RETURN_IF_ERROR(MakeMountPoint(rootfd, t, dir, depth + 1).status());
+        break;
+      }
       if (f < 0) return LastErrnoError(absl::StrCat("create ", prefix, " in rootfs"));
       ::close(f);
     }
@@ -72,9 +85,12 @@ absl::Status Remount(int rootfd, const std::string& dest, unsigned long flags) {
   return absl::OkStatus();
 }
 
-absl::Status MountOne(int rootfd, const Mount& m) {
+bool IsBind(const Mount& m, const MountFlags& f) { return m.type == "bind" || (f.flags & MS_BIND); }
+
+// `clone`: for an rshared bind, the source's detached copy (see SharedSources).
+absl::Status MountOne(int rootfd, const Mount& m, int clone = -1) {
   MountFlags f = ParseMountOptions(m.options);
-  bool bind = m.type == "bind" || (f.flags & MS_BIND);
+  bool bind = IsBind(m, f);
   bool dir = true;
   if (bind) {
     f.flags |= MS_BIND;
@@ -84,7 +100,13 @@ absl::Status MountOne(int rootfd, const Mount& m) {
   }
   UCR_ASSIGN_OR_RETURN(UniqueFd target, MakeMountPoint(rootfd, m.destination, dir));
   std::string tpath = FdPath(target.get());
-  if (bind) {
+  if (bind && clone >= 0) {
+    if (::syscall(SYS_move_mount, clone, "", target.get(), "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return LastErrnoError("move_mount");
+    unsigned long extra = f.flags & ~(MS_BIND | MS_REC);
+    if (extra) UCR_RETURN_IF_ERROR(Remount(rootfd, m.destination, MS_BIND | MS_REMOUNT | extra));
+  } else if (bind) {
     if (::mount(m.source.c_str(), tpath.c_str(), nullptr, f.flags & (MS_BIND | MS_REC), nullptr))
       return LastErrnoError("bind");
     unsigned long extra = f.flags & ~(MS_BIND | MS_REC);
@@ -102,7 +124,9 @@ const std::vector<Mount>& DefaultMounts() {
   static const std::vector<Mount> kMounts = {
       {"proc", "/proc", "proc", {"nosuid", "noexec", "nodev"}},
       {"tmpfs", "/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-      {"devpts", "/dev/pts", "devpts",
+      {"devpts",
+       "/dev/pts",
+       "devpts",
        {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"shm", "/dev/shm", "tmpfs", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
       {"mqueue", "/dev/mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
@@ -113,27 +137,35 @@ const std::vector<Mount>& DefaultMounts() {
 
 absl::Status CreateDevices(int rootfd, bool tty) {
   UCR_ASSIGN_OR_RETURN(UniqueFd dev, OpenInRoot(rootfd, "/dev", O_DIRECTORY | O_RDONLY));
-  struct Dev { const char* name; unsigned major, minor; };
-  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7},
-                       Dev{"random", 1, 8}, Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
+  struct Dev {
+    const char* name;
+    unsigned major, minor;
+  };
+  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7}, Dev{"random", 1, 8},
+                       Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
     if (::mknodat(dev.get(), d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0 &&
         errno != EEXIST)
       return LastErrnoError(absl::StrCat("mknod /dev/", d.name));
   }
-  struct Link { const char* name; const char* target; };
+  struct Link {
+    const char* name;
+    const char* target;
+  };
   for (const Link& l : {Link{"ptmx", "pts/ptmx"}, Link{"fd", "/proc/self/fd"},
                         Link{"stdin", "/proc/self/fd/0"}, Link{"stdout", "/proc/self/fd/1"},
                         Link{"stderr", "/proc/self/fd/2"}, Link{"core", "/proc/kcore"}}) {
     if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST)
       return LastErrnoError(absl::StrCat("symlink /dev/", l.name));
   }
-  if (tty && ::isatty(0)) {
-    // The pty the monitor gave us becomes /dev/console, as runc does.
+  char pty[64];
+  if (tty && ::ttyname_r(0, pty, sizeof pty) == 0) {
+    // The pty the monitor gave us becomes /dev/console, as runc does. By
+    // path: its fd belongs to a mount of the namespace we left.
     int f = ::openat(dev.get(), "console", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
     if (f >= 0) ::close(f);
     UCR_ASSIGN_OR_RETURN(UniqueFd console, OpenInRoot(rootfd, "/dev/console"));
-    if (::mount("/proc/self/fd/0", FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
-      return LastErrnoError("bind the pty on /dev/console");
+    if (::mount(pty, FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
+      return LastErrnoError(absl::StrCat("bind the pty ", pty, " on /dev/console"));
   }
   return absl::OkStatus();
 }
@@ -145,11 +177,11 @@ absl::Status MountCgroups(int rootfd) {
   const unsigned long kRo = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
   struct statfs sfs;
   if (::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-    return MountOne(rootfd, {"cgroup", "/sys/fs/cgroup", "cgroup2",
-                             {"nosuid", "nodev", "noexec", "ro"}});
+    return MountOne(rootfd,
+                    {"cgroup", "/sys/fs/cgroup", "cgroup2", {"nosuid", "nodev", "noexec", "ro"}});
   }
-  UCR_RETURN_IF_ERROR(MountOne(rootfd, {"tmpfs", "/sys/fs/cgroup", "tmpfs",
-                                        {"nosuid", "nodev", "noexec", "mode=755"}}));
+  UCR_RETURN_IF_ERROR(MountOne(
+      rootfd, {"tmpfs", "/sys/fs/cgroup", "tmpfs", {"nosuid", "nodev", "noexec", "mode=755"}}));
   UCR_ASSIGN_OR_RETURN(std::string self, ReadFile("/proc/self/cgroup"));
   UCR_ASSIGN_OR_RETURN(UniqueFd cg, OpenInRoot(rootfd, "/sys/fs/cgroup", O_DIRECTORY | O_RDONLY));
   for (absl::string_view line : absl::StrSplit(self, '\n', absl::SkipEmpty())) {
@@ -189,7 +221,24 @@ absl::Status PivotInto(const std::string& rootfs) {
 
 }  // namespace
 
-absl::Status EnterRootfs(const ContainerSpec& spec) {
+absl::StatusOr<SharedSources> CloneSharedSources(const ContainerSpec& spec) {
+  SharedSources out;
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    MountFlags f = ParseMountOptions(m.options);
+    if (!IsBind(m, f) || !(f.propagation & MS_SHARED)) continue;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((f.flags & MS_REC) ? AT_RECURSIVE : 0);
+    int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(), flags));
+    if (fd < 0) {
+      return Annotate(LastErrnoError("source"),
+                      absl::StrCat("mount ", m.source, " → ", m.destination));
+    }
+    out.emplace(i, UniqueFd(fd));
+  }
+  return out;
+}
+
+absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
     return LastErrnoError("make / rslave");
   // A bind of the rootfs onto itself: a mount point of its own to pivot into.
@@ -209,10 +258,14 @@ absl::Status EnterRootfs(const ContainerSpec& spec) {
   }
   if (!overridden.count("/sys") && !overridden.count("/sys/fs/cgroup"))
     UCR_RETURN_IF_ERROR(MountCgroups(rootfd.get()));
-  for (const Mount& m : spec.mounts) {
-    if (absl::Status s = MountOne(rootfd.get(), m); !s.ok()) {
-      return Annotate(s, absl::StrCat("mount ", m.source.empty() ? m.type : m.source, " → ",
-                                      m.destination));
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    auto clone = shared.find(i);
+    if (absl::Status s =
+            MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());
+        !s.ok()) {
+      return Annotate(
+          s, absl::StrCat("mount ", m.source.empty() ? m.type : m.source, " → ", m.destination));
     }
   }
   return PivotInto(spec.rootfs);
@@ -222,9 +275,8 @@ absl::Status LockDownRootfs(const ContainerSpec& spec) {
   for (const std::string& p : spec.masked_paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) != 0) continue;  // nothing to hide
-    int r = S_ISDIR(st.st_mode)
-                ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr)
-                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    int r = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr)
+                                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
     if (r != 0) return LastErrnoError(absl::StrCat("mask ", p));
   }
   for (const std::string& p : spec.readonly_paths) {

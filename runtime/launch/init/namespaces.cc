@@ -24,7 +24,11 @@ absl::StatusOr<UniqueFd> OpenNs(const std::string& path) {
 absl::Status EnterContainerNamespaces(const ContainerSpec& spec) {
   if (spec.mnt.mode != NsMode::kNew)
     return absl::InvalidArgumentError("the mount namespace must be a new one");
-  struct Entry { const Namespace& ns; int flag; const char* name; };
+  struct Entry {
+    const Namespace& ns;
+    int flag;
+    const char* name;
+  };
   const Entry entries[] = {{spec.net, CLONE_NEWNET, "net"},
                            {spec.ipc, CLONE_NEWIPC, "ipc"},
                            {spec.uts, CLONE_NEWUTS, "uts"},
@@ -48,10 +52,9 @@ absl::Status EnterContainerNamespaces(const ContainerSpec& spec) {
 
 absl::Status JoinProcessNamespaces(pid_t pid) {
   // mnt comes last: after it, /proc/<pid> would be the container's view.
-  const std::pair<const char*, int> kinds[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-                                               {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID},
-                                               {"cgroup", CLONE_NEWCGROUP},
-                                               {"mnt", CLONE_NEWNS}};
+  const std::pair<const char*, int> kinds[] = {{"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
+                                               {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID},
+                                               {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
   std::vector<std::pair<UniqueFd, int>> fds;
   for (const auto& [name, flag] : kinds) {
     std::string theirs = absl::StrCat("/proc/", pid, "/ns/", name);

@@ -29,9 +29,12 @@ absl::StatusOr<uint32_t> Action(const std::string& name, int errno_ret) {
 
 absl::StatusOr<scmp_compare> Op(const std::string& name) {
   static const std::map<std::string, scmp_compare> kOps = {
-      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-      {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-      {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+      {"SCMP_CMP_NE", SCMP_CMP_NE},
+      {"SCMP_CMP_LT", SCMP_CMP_LT},
+      {"SCMP_CMP_LE", SCMP_CMP_LE},
+      {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+      {"SCMP_CMP_GE", SCMP_CMP_GE},
+      {"SCMP_CMP_GT", SCMP_CMP_GT},
       {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
   auto it = kOps.find(name);
   if (it == kOps.end()) return absl::InvalidArgumentError(absl::StrCat("seccomp: op ", name));
@@ -40,8 +43,8 @@ absl::StatusOr<scmp_compare> Op(const std::string& name) {
 
 absl::Status AddRule(scmp_filter_ctx ctx, const json& rule, uint32_t default_action,
                      int default_errno) {
-  UCR_ASSIGN_OR_RETURN(uint32_t action, Action(rule.value("action", ""),
-                                               rule.value("errnoRet", default_errno)));
+  UCR_ASSIGN_OR_RETURN(uint32_t action,
+                       Action(rule.value("action", ""), rule.value("errnoRet", default_errno)));
   if (action == default_action) return absl::OkStatus();  // libseccomp refuses those
   std::vector<scmp_arg_cmp> args;
   for (const json& a : rule.value("args", json::array())) {
@@ -54,8 +57,8 @@ absl::Status AddRule(scmp_filter_ctx ctx, const json& rule, uint32_t default_act
   for (const std::string& name : names) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) continue;  // unknown on this kernel/arch: skip, as runc does
-    int r = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(args.size()),
-                                   args.data());
+    int r =
+        seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(args.size()), args.data());
     if (r < 0) return ErrnoError(-r, absl::StrCat("seccomp rule for ", name));
   }
   return absl::OkStatus();
