@@ -14,7 +14,7 @@ namespace {
 
 // Enough to keep the unpacker busy while the network catches up, small enough
 // that four layers in flight cost little memory.
-constexpr size_t kPipeBytes = 4 << 20;
+constexpr size_t kPipeBytes = 1 << 20;
 constexpr absl::Duration kProgressEvery = absl::Seconds(2);
 
 double Mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
