@@ -1,0 +1,316 @@
+// pods_bench: p50/p90 of RunPodSandbox, CreateContainer+StartContainer,
+// ExecSync, StopContainer and Stop+RemoveContainer over N rounds, and the RSS
+// of the daemon and of one per-container process (ucr-monitor; containerd's
+// shim), through the CRI of ucrd and - where Debian's containerd is installed
+// (hack/containerd.sh, private root) - of containerd, in the same run.
+//
+// Pods are host-network (no CNI needed on either side) with per-container PID
+// namespaces, as the kubelet asks by default. The container exits on SIGTERM
+// at once (`trap 'exit 0' TERM; sleep & wait`), so StopContainer measures the
+// runtime, not a grace period.
+#include <grpcpp/grpcpp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "api.grpc.pb.h"
+#include "common/child_process.h"
+#include "common/files.h"
+#include "common/unique_fd.h"
+
+namespace {
+
+namespace v1 = ::runtime::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kImage[] = "127.0.0.1:5100/ucr-test/busybox:1";
+
+[[noreturn]] void Die(const std::string& msg) {
+  std::fprintf(stderr, "pods_bench: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// VmRSS in MiB, -1 when the process is gone.
+double RssMb(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "VmRSS:")) {
+      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      double kb = 0;
+      if (parts.size() >= 2 && absl::SimpleAtod(parts[1], &kb)) return kb / 1024.0;
+    }
+  }
+  return -1;
+}
+
+// Pids whose command line contains `needle`.
+std::vector<pid_t> PidsWithCmdline(const std::string& needle) {
+  std::vector<pid_t> out;
+  DIR* dir = ::opendir("/proc");
+  while (struct dirent* de = dir ? ::readdir(dir) : nullptr) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(de->d_name, &pid)) continue;
+    absl::StatusOr<std::string> cmd = ucr::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+    if (cmd.ok() && absl::StrContains(*cmd, needle)) out.push_back(pid);
+  }
+  if (dir) ::closedir(dir);
+  return out;
+}
+
+struct Figures {
+  std::vector<double> run_pod, create_start, exec, stop, stop_remove;
+  double daemon_rss = 0, per_container_rss = 0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+class Cri {
+ public:
+  explicit Cri(const std::string& socket) {
+    auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30))) {
+      Die("cannot connect to " + socket);
+    }
+    rt_ = v1::RuntimeService::NewStub(channel);
+    img_ = v1::ImageService::NewStub(channel);
+  }
+  template <typename Req, typename Resp, typename Fn>
+  Resp Call(const char* what, Fn fn, const Req& req) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    Resp resp;
+    grpc::Status st = ((*rt_).*fn)(&ctx, req, &resp);
+    if (!st.ok()) Die(absl::StrCat(what, ": ", st.error_message()));
+    return resp;
+  }
+  void Pull(const std::string& image) {
+    grpc::ClientContext ctx;
+    v1::PullImageRequest req;
+    req.mutable_image()->set_image(image);
+    v1::PullImageResponse resp;
+    grpc::Status st = img_->PullImage(&ctx, req, &resp);
+    if (!st.ok()) Die("PullImage: " + st.error_message());
+  }
+  v1::RuntimeService::Stub& rt() { return *rt_; }
+
+ private:
+  std::unique_ptr<v1::RuntimeService::Stub> rt_;
+  std::unique_ptr<v1::ImageService::Stub> img_;
+};
+
+v1::PodSandboxConfig PodConfig(int round, const std::string& log_dir) {
+  v1::PodSandboxConfig c;
+  c.mutable_metadata()->set_name(absl::StrCat("bench-", round));
+  c.mutable_metadata()->set_namespace_("bench");
+  c.mutable_metadata()->set_uid(absl::StrCat("bench-uid-", round));
+  c.set_log_directory(log_dir);
+  auto* ns = c.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ns->set_network(v1::NODE);
+  ns->set_pid(v1::CONTAINER);
+  return c;
+}
+
+v1::ContainerConfig ContainerConfig() {
+  v1::ContainerConfig c;
+  c.mutable_metadata()->set_name("app");
+  c.mutable_image()->set_image(kImage);
+  for (const char* a : {"sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"}) c.add_command(a);
+  c.set_log_path("app.log");
+  c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(v1::CONTAINER);
+  return c;
+}
+
+// `per_container_pid` finds the per-container process of a running container.
+Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::string& log_dir,
+                const std::function<pid_t(const std::string& container_id)>& per_container_pid) {
+  Cri cri(socket);
+  cri.Pull(kImage);
+  Figures f;
+  for (int i = 0; i < rounds; ++i) {
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = PodConfig(i, log_dir);
+    auto t0 = Clock::now();
+    std::string pod = cri.Call<v1::RunPodSandboxRequest, v1::RunPodSandboxResponse>(
+        "RunPodSandbox", &v1::RuntimeService::Stub::RunPodSandbox, run).pod_sandbox_id();
+    auto t1 = Clock::now();
+    v1::CreateContainerRequest create;
+    create.set_pod_sandbox_id(pod);
+    *create.mutable_config() = ContainerConfig();
+    *create.mutable_sandbox_config() = run.config();
+    std::string id = cri.Call<v1::CreateContainerRequest, v1::CreateContainerResponse>(
+        "CreateContainer", &v1::RuntimeService::Stub::CreateContainer, create).container_id();
+    v1::StartContainerRequest start;
+    start.set_container_id(id);
+    cri.Call<v1::StartContainerRequest, v1::StartContainerResponse>("StartContainer", &v1::RuntimeService::Stub::StartContainer, start);
+    auto t2 = Clock::now();
+    v1::ExecSyncRequest exec;
+    exec.set_container_id(id);
+    exec.add_cmd("true");
+    exec.set_timeout(10);
+    cri.Call<v1::ExecSyncRequest, v1::ExecSyncResponse>("ExecSync", &v1::RuntimeService::Stub::ExecSync, exec);
+    auto t3 = Clock::now();
+    if (i == rounds - 1) {
+      f.daemon_rss = RssMb(daemon);
+      pid_t p = per_container_pid(id);
+      f.per_container_rss = p > 0 ? RssMb(p) : -1;
+    }
+    v1::StopContainerRequest stop;
+    stop.set_container_id(id);
+    stop.set_timeout(10);
+    auto t4 = Clock::now();
+    cri.Call<v1::StopContainerRequest, v1::StopContainerResponse>("StopContainer", &v1::RuntimeService::Stub::StopContainer, stop);
+    auto t5 = Clock::now();
+    v1::RemoveContainerRequest rm;
+    rm.set_container_id(id);
+    cri.Call<v1::RemoveContainerRequest, v1::RemoveContainerResponse>("RemoveContainer", &v1::RuntimeService::Stub::RemoveContainer, rm);
+    auto t6 = Clock::now();
+    v1::StopPodSandboxRequest stopp;
+    stopp.set_pod_sandbox_id(pod);
+    cri.Call<v1::StopPodSandboxRequest, v1::StopPodSandboxResponse>("StopPodSandbox", &v1::RuntimeService::Stub::StopPodSandbox, stopp);
+    v1::RemovePodSandboxRequest rmp;
+    rmp.set_pod_sandbox_id(pod);
+    cri.Call<v1::RemovePodSandboxRequest, v1::RemovePodSandboxResponse>("RemovePodSandbox", &v1::RuntimeService::Stub::RemovePodSandbox, rmp);
+    f.run_pod.push_back(Ms(t1 - t0));
+    f.create_start.push_back(Ms(t2 - t1));
+    f.exec.push_back(Ms(t3 - t2));
+    f.stop.push_back(Ms(t5 - t4));
+    f.stop_remove.push_back(Ms(t6 - t4));
+  }
+  return f;
+}
+
+bool WaitForSocket(const std::string& path) {
+  for (int i = 0; i < 3000; ++i) {
+    ucr::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+std::string MakeTempDir(const char* prefix) {
+  std::string tmpl = absl::StrCat("/tmp/", prefix, "-XXXXXX");
+  if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp");
+  return tmpl;
+}
+
+Figures RunUcrd(int rounds) {
+  std::string dir = MakeTempDir("ucr-pods-bench");
+  std::string socket = dir + "/ucrd.sock";
+  std::string config = absl::StrCat("socket = \"", socket, "\"\nroot_dir = \"", dir, "/root\"\nstate_dir = \"",
+                                    dir, "/state\"\nlog_level = \"warn\"\n");
+  if (!ucr::WriteFileAtomic(dir + "/config.toml", config).ok()) Die("write config");
+  ucr::SpawnOptions opts;
+  opts.argv = {UCRD_BINARY, "--config", dir + "/config.toml"};
+  absl::StatusOr<ucr::ChildProcess> ucrd = ucr::ChildProcess::Spawn(opts);
+  if (!ucrd.ok() || !WaitForSocket(socket)) Die("ucrd did not start");
+  Figures f = Measure(socket, ucrd->pid(), rounds, dir + "/logs", [&](const std::string& id) {
+    absl::StatusOr<std::string> text = ucr::ReadFile(absl::StrCat(dir, "/state/containers/", id, "/monitor.pid"));
+    pid_t pid = 0;
+    if (text.ok()) {
+      std::vector<std::string> fields = absl::StrSplit(*text, ' ');
+      (void)absl::SimpleAtoi(fields[0], &pid);
+    }
+    return pid;
+  });
+  ucrd->Kill(SIGTERM);
+  (void)ucrd->Wait();
+  (void)ucr::RunCommand({"/bin/rm", "-rf", dir}, std::nullopt, "", std::chrono::seconds(60));
+  return f;
+}
+
+Figures RunContainerd(int rounds) {
+  std::string dir = MakeTempDir("ucr-pods-bench-containerd");
+  std::string script = std::string(UCR_SOURCE_DIR) + "/hack/containerd.sh";
+  auto run = [&](const char* verb) {
+    absl::StatusOr<ucr::CommandResult> r =
+        ucr::RunCommand({"/bin/bash", script, verb, dir}, std::nullopt, "", std::chrono::seconds(300));
+    if (!r.ok() || r->exit_code != 0) Die(absl::StrCat("containerd.sh ", verb, " failed"));
+    return r->out;
+  };
+  std::string out = run("start");
+  std::string socket;
+  pid_t pid = 0;
+  for (absl::string_view kv : absl::StrSplit(absl::StripTrailingAsciiWhitespace(out), ' ')) {
+    if (absl::ConsumePrefix(&kv, "socket=")) socket = std::string(kv);
+    if (absl::ConsumePrefix(&kv, "pid=")) (void)absl::SimpleAtoi(kv, &pid);
+  }
+  if (socket.empty() || pid <= 0) Die("containerd.sh start printed: " + out);
+  Figures f = Measure(socket, pid, rounds, dir + "/logs", [](const std::string&) {
+    std::vector<pid_t> shims = PidsWithCmdline("containerd-shim");
+    return shims.empty() ? 0 : shims.front();
+  });
+  run("stop");
+  return f;
+}
+
+void PrintRow(const char* what, const std::vector<double>& u, const std::vector<double>* c, double target) {
+  std::printf("%-26s ucrd p50 %8.2f p90 %8.2f ms", what, Percentile(u, 0.5), Percentile(u, 0.9));
+  if (c != nullptr) {
+    double ratio = Percentile(u, 0.5) / Percentile(*c, 0.5);
+    std::printf(" | containerd p50 %8.2f p90 %8.2f ms | ratio %.3f", Percentile(*c, 0.5), Percentile(*c, 0.9), ratio);
+    if (target > 0) std::printf(" (target <= %.3f: %s)", target, ratio <= target ? "met" : "MISSED");
+  }
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 50;
+  bool with_containerd = true;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--no-containerd") {
+      with_containerd = false;
+    } else {
+      Die("usage: pods_bench [--rounds N] [--no-containerd]");
+    }
+  }
+  if (::geteuid() != 0) Die("run as root");
+  bool containerd = with_containerd && ::access("/usr/bin/containerd", X_OK) == 0;
+  std::printf("pods_bench: %d rounds, host-network pods, %s\n", rounds,
+              containerd ? "ucrd and containerd (runc)" : "ucrd only (containerd not installed)");
+  Figures u = RunUcrd(rounds);
+  Figures c;
+  if (containerd) c = RunContainerd(rounds);
+  const Figures* cp = containerd ? &c : nullptr;
+  PrintRow("RunPodSandbox", u.run_pod, cp ? &cp->run_pod : nullptr, 0.2);
+  PrintRow("CreateContainer+Start", u.create_start, cp ? &cp->create_start : nullptr, 0.1);
+  PrintRow("ExecSync", u.exec, cp ? &cp->exec : nullptr, 0);
+  PrintRow("StopContainer", u.stop, cp ? &cp->stop : nullptr, 0.05);
+  PrintRow("StopContainer+Remove", u.stop_remove, cp ? &cp->stop_remove : nullptr, 0);
+  std::printf("RSS: ucrd %.1f MiB, one ucr-monitor %.2f MiB (target < 1)", u.daemon_rss, u.per_container_rss);
+  if (containerd) std::printf(" | containerd %.1f MiB, one containerd-shim %.2f MiB", c.daemon_rss, c.per_container_rss);
+  std::printf("\n");
+  return 0;
+}
