@@ -3,11 +3,14 @@
 #pragma once
 
 #include "common/config.h"
+#include "network/pod_network.h"
 
 namespace ucr::cri {
 
 struct Services {
   const Config* config = nullptr;
+  // Pod networking (CNI); also what Status reports as NetworkReady.
+  network::PodNetwork* network = nullptr;
 };
 
 }  // namespace ucr::cri

@@ -15,6 +15,7 @@
 #include "cri/call.h"
 #include "cri/image_service.h"
 #include "cri/runtime_service.h"
+#include "network/cni_network.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -67,7 +68,15 @@ int Serve(const Config& config) {
   if (!lock.ok()) return Fail("start-up", lock.status());
   if (absl::Status st = ClearStaleSocket(config.socket_path); !st.ok()) return Fail("start-up", st);
 
+  network::CniNetwork pod_network({.conf_dir = config.cni_conf_dir,
+                                   .bin_dirs = config.cni_bin_dirs,
+                                   .cache_dir = paths.NetworkResultsDir(),
+                                   .plugin_timeout = std::chrono::milliseconds(config.cni_plugin_timeout_ms),
+                                   .default_network = config.cni_default_network});
+  if (absl::Status st = pod_network.Recover(); !st.ok()) log::Warn("CNI recovery: %s", st.message());
+
   cri::Services services{&config};
+  services.network = &pod_network;
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);
 
