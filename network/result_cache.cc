@@ -1,6 +1,7 @@
 #include "network/result_cache.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "absl/strings/match.h"
@@ -8,7 +9,9 @@
 #include "common/files.h"
 #include "common/json_state.h"
 #include "common/log.h"
+#include "common/ids.h"
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace ucr::network {
 namespace {
@@ -40,7 +43,73 @@ absl::StatusOr<CachedAttachment> FromJson(const json& j, const std::string& path
   }
 }
 
+// Temp file + rename: readers see the old or the new entry, never a torn one.
+absl::Status WriteRenamed(const std::string& dir, const std::string& path, const std::string& data) {
+  std::string tmp = absl::StrCat(dir, "/.tmp-", RandomHex(6));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      absl::Status st = LastErrnoError(absl::StrCat("write ", tmp));
+      ::unlink(tmp.c_str());
+      return st;
+    }
+    done += static_cast<size_t>(n);
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+ResultCache::ResultCache(std::string dir) : dir_(std::move(dir)) {
+  syncer_ = std::thread([this] { SyncLoop(); });
+}
+
+ResultCache::~ResultCache() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  syncer_.join();
+}
+
+void ResultCache::SyncLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || !unsynced_.empty(); });
+    if (unsynced_.empty()) return;  // stopping, nothing left
+    std::set<std::string> batch = std::exchange(unsynced_, {});
+    syncing_ = true;
+    lock.unlock();
+    SyncNow(batch);
+    lock.lock();
+    syncing_ = false;
+    cv_.notify_all();
+  }
+}
+
+void ResultCache::SyncNow(const std::set<std::string>& paths) {
+  for (const std::string& path : paths) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) continue;  // already torn down
+    if (::fsync(fd.get()) != 0) log::Warn("fsync %s: %s", path, strerror(errno));
+  }
+  if (absl::Status st = FsyncDir(dir_); !st.ok()) log::Warn("%s", st.message());
+}
+
+void ResultCache::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return unsynced_.empty() && !syncing_; });
+}
 
 std::string ResultCache::PathFor(const std::string& sandbox_id, const std::string& ifname) const {
   return absl::StrCat(dir_, "/", sandbox_id, "-", ifname, ".json");
@@ -48,7 +117,14 @@ std::string ResultCache::PathFor(const std::string& sandbox_id, const std::strin
 
 absl::Status ResultCache::Save(const CachedAttachment& entry) {
   UCR_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
-  return SaveJson(PathFor(entry.sandbox_id, entry.ifname), ToJson(entry));
+  std::string path = PathFor(entry.sandbox_id, entry.ifname);
+  UCR_RETURN_IF_ERROR(WriteRenamed(dir_, path, ToJson(entry).dump()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    unsynced_.insert(path);
+  }
+  cv_.notify_all();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CachedAttachment> ResultCache::Load(const std::string& sandbox_id,
@@ -70,6 +146,10 @@ std::vector<CachedAttachment> ResultCache::List() const {
   if (d == nullptr) return out;
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
+    if (name.starts_with(".tmp-")) {  // a write cut short by a crash
+      ::unlink(absl::StrCat(dir_, "/", name).c_str());
+      continue;
+    }
     if (name.starts_with(".") || !absl::EndsWith(name, ".json")) continue;
     std::string path = absl::StrCat(dir_, "/", name);
     absl::StatusOr<json> j = LoadJson(path);
