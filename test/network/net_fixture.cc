@@ -1,6 +1,8 @@
 #include "test/network/net_fixture.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <set>
@@ -58,6 +60,9 @@ absl::StatusOr<ChildProcess> ScopedNetns::StartHttpd(const std::string& dir, int
 }
 
 TestNetwork::TestNetwork() : tag_(RandomHex(3)) {
+  lock_fd_ = ::open("/run/ucr-cni-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ >= 0) (void)::flock(lock_fd_, LOCK_EX);
+  RemoveStaleLeftovers();
   char tmpl[] = "/tmp/ucr-net-it-XXXXXX";
   const char* made = ::mkdtemp(tmpl);
   dir_ = made ? made : "/nonexistent";
@@ -67,11 +72,28 @@ TestNetwork::TestNetwork() : tag_(RandomHex(3)) {
 }
 
 TestNetwork::~TestNetwork() {
-  RemoveIptablesRules();
+  RemoveIptablesRules(tag_);
   std::vector<std::string> bridges = ExtraBridges;
   bridges.push_back(bridge());
   for (const std::string& b : bridges) (void)RunTool({"ip", "link", "del", b});
   (void)RemoveTree(dir_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void TestNetwork::RemoveStaleLeftovers() {
+  absl::StatusOr<std::string> addrs = RunTool({"ip", "-o", "-4", "addr", "show"});
+  for (absl::string_view line : absl::StrSplit(addrs.ok() ? *addrs : "", '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    if (f.size() > 3 && absl::StartsWith(f[1], "ucrt") && absl::StartsWith(f[3], kTestSubnetPrefix)) {
+      (void)RunTool({"ip", "link", "del", f[1]});
+    }
+  }
+  absl::StatusOr<std::string> netns = RunTool({"ip", "netns", "list"});
+  for (absl::string_view line : absl::StrSplit(netns.ok() ? *netns : "", '\n', absl::SkipEmpty())) {
+    std::string name(line.substr(0, line.find(' ')));
+    if (absl::StartsWith(name, "ucrt")) (void)RunTool({"ip", "netns", "del", name});
+  }
+  RemoveIptablesRules("ucrt-");
 }
 
 std::string TestNetwork::Conflist(const std::string& net_name, const std::string& bridge_name,
@@ -141,7 +163,7 @@ std::vector<std::string> TestNetwork::IptablesLines() const {
 
 // Best effort, for failed tests: deletes our rules and the per-pod chains they
 // jump to, table by table, with iptables-restore --noflush.
-void TestNetwork::RemoveIptablesRules() const {
+void TestNetwork::RemoveIptablesRules(const std::string& needle) {
   absl::StatusOr<std::string> save = RunTool({"iptables-save"});
   if (!save.ok()) return;
   std::string script, table;
@@ -158,7 +180,7 @@ void TestNetwork::RemoveIptablesRules() const {
       absl::StrAppend(&script, line, "\n");
     } else if (line == "COMMIT") {
       flush_table();
-    } else if (absl::StartsWith(line, "-A ") && (absl::StrContains(line, tag_) ||
+    } else if (absl::StartsWith(line, "-A ") && (absl::StrContains(line, needle) ||
                                                  absl::StrContains(line, kTestSubnetPrefix))) {
       absl::StrAppend(&script, "-D ", line.substr(3), "\n");
       size_t j = line.find(" -j CNI-");

@@ -43,6 +43,10 @@ class ScopedNetns {
   bool ok_ = false;
 };
 
+// Holds /run/ucr-cni-tests.lock for its lifetime, so that test networks on
+// 198.18.0.0/24 never coexist, even across worktrees and ctest runs; on
+// construction it removes what a crashed earlier run left (bridges holding
+// 198.18.0.x, ucrt* namespaces, iptables rules naming ucrt-* networks).
 class TestNetwork {
  public:
   TestNetwork();
@@ -78,7 +82,11 @@ class TestNetwork {
   std::vector<std::string> ExtraBridges;                   // more bridges to clean up
 
  private:
-  void RemoveIptablesRules() const;
+  // Deletes rules mentioning `needle` or the test subnet, and the per-pod chains they jump to.
+  static void RemoveIptablesRules(const std::string& needle);
+  static void RemoveStaleLeftovers();
+
+  int lock_fd_ = -1;
 
   std::string tag_;
   std::string dir_;
