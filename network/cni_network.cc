@@ -2,6 +2,7 @@
 
 #include <linux/magic.h>
 #include <sys/vfs.h>
+#include <stdio.h>
 
 #include <algorithm>
 #include <thread>
@@ -190,8 +191,25 @@ absl::Status CniNetwork::Teardown(const std::string& sandbox_id) {
   if (!IsSafeId(sandbox_id)) return absl::InvalidArgumentError(absl::StrCat("invalid sandbox id \"", sandbox_id, "\""));
   absl::StatusOr<CachedAttachment> entry = cache_.Load(sandbox_id, kIfName);
   if (absl::IsNotFound(entry.status())) return absl::OkStatus();  // never attached, or already detached
-  if (!entry.ok()) return entry.status();
+  if (!entry.ok()) return TeardownWithoutCache(sandbox_id, entry.status());
   return DeleteAttachment(*entry);
+}
+
+// An unreadable entry must not keep a pod from being removed forever: set it
+// aside for a human (<entry>.corrupt) and DEL with what we have now.
+absl::Status CniNetwork::TeardownWithoutCache(const std::string& sandbox_id, const absl::Status& why) {
+  std::string path = cache_.PathFor(sandbox_id, kIfName);
+  log::Error("CNI cache entry %s is unusable (%s); detaching with the current network", path, why.message());
+  if (::rename(path.c_str(), (path + ".corrupt").c_str()) != 0) {
+    return LastErrnoError(absl::StrCat("set aside ", path));
+  }
+  UCR_ASSIGN_OR_RETURN(std::shared_ptr<const CniNetworkList> list, CurrentNetwork());
+  CachedAttachment entry;
+  entry.sandbox_id = sandbox_id;
+  entry.ifname = kIfName;
+  entry.cni_args = BuildCniArgs("", "", sandbox_id, "");
+  entry.capability_args = json::object();
+  return ChainDel(*list, InvocationFor(entry), entry.capability_args, json(), options_.plugin_timeout);
 }
 
 absl::Status CniNetwork::Check(const std::string& sandbox_id) {

@@ -52,6 +52,7 @@ class CniNetwork : public PodNetwork {
   absl::Status CheckPluginsPresent(const CniNetworkList& list) const;
   CniInvocation InvocationFor(const CachedAttachment& entry) const;
   absl::Status DeleteAttachment(const CachedAttachment& entry);
+  absl::Status TeardownWithoutCache(const std::string& sandbox_id, const absl::Status& why);
   absl::Status RollBack(const CachedAttachment& entry, const CniNetworkList& list);
 
   const CniNetworkOptions options_;

@@ -228,6 +228,22 @@ TEST_F(CniNetworkTest, RecoverReleasesAnAddCutShortByACrash) {
   ExpectNothingLeft();
 }
 
+TEST_F(CniNetworkTest, CorruptCacheEntryStillLetsThePodGo) {
+  net_.WriteConflist("10-test.conflist", net_.Conflist(net_.name(), net_.bridge(), kTestSubnet, "", false));
+  auto a = net_.NewNetns();
+  ASSERT_TRUE(a->ok());
+  ASSERT_TRUE(manager_->Setup(net_.Request(*a, "sandbox-corrupt")).ok());
+  std::string path = net_.cache_dir() + "/sandbox-corrupt-eth0.json";
+  ASSERT_TRUE(WriteFileAtomic(path, "{\"truncated").ok());
+  // DEL with the current network: host-local releases the address by container id.
+  EXPECT_TRUE(manager_->Teardown("sandbox-corrupt").ok());
+  EXPECT_THAT(net_.HostLocalAllocations(), IsEmpty());
+  EXPECT_TRUE(ReadFile(path + ".corrupt").ok());  // kept for a human
+  EXPECT_TRUE(manager_->Teardown("sandbox-corrupt").ok());
+  a.reset();  // the veth goes with the namespace
+  ExpectNothingLeft();
+}
+
 TEST_F(CniNetworkTest, CheckNoticesARemovedInterface) {
   // Without masquerading: Debian's bridge plugin finds the pod's addresses for
   // removing its masquerade rule on the interface we are about to delete.
