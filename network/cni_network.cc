@@ -149,7 +149,9 @@ absl::StatusOr<PodNetworkResult> CniNetwork::Setup(const PodNetworkRequest& requ
   if (!list->HasPluginType("loopback")) UCR_RETURN_IF_ERROR(BringUpLoopback(request.netns_path));
   // Recorded before ADD: should ucrd die half-way, DEL can still release it.
   UCR_RETURN_IF_ERROR(Annotate(cache_.Save(entry), what));
-  absl::StatusOr<json> result = ChainAdd(*list, InvocationFor(entry), capability_args, options_.plugin_timeout);
+  CniInvocation inv = InvocationFor(entry);
+  inv.netns = request.netns_path;  // ADD gets the path as given; only DEL tolerates a vanished one
+  absl::StatusOr<json> result = ChainAdd(*list, inv, capability_args, options_.plugin_timeout);
   absl::StatusOr<PodNetworkResult> ips = result.ok() ? PodIpsFromResult(*result) : result.status();
   if (!ips.ok()) {
     absl::Status failure = Annotate(ips.status(), what);
