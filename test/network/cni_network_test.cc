@@ -240,7 +240,10 @@ TEST_F(CniNetworkTest, CorruptCacheEntryStillLetsThePodGo) {
   EXPECT_THAT(net_.HostLocalAllocations(), IsEmpty());
   EXPECT_TRUE(ReadFile(path + ".corrupt").ok());  // kept for a human
   EXPECT_TRUE(manager_->Teardown("sandbox-corrupt").ok());
-  a.reset();  // the veth goes with the namespace
+  a.reset();  // the veth goes with the namespace, which the kernel frees asynchronously
+  for (int i = 0; i < 100 && !net_.BridgePorts().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ExpectNothingLeft();
 }
 
