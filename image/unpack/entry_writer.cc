@@ -29,7 +29,12 @@ absl::Status EntryError(const std::string& name, absl::string_view what) {
 }
 
 // Errors of an OpenBeneath lookup, phrased for the hostile cases.
-absl::Status LookupError(int err, const std::string& name, const std::string& rel) {
+absl::Status LookupError(int root, int err, const std::string& name, const std::string& rel) {
+  if (err == ENOTDIR) {  // O_DIRECTORY|O_NOFOLLOW on a symlink: say which
+    UniqueFd path_fd = OpenBeneath(root, rel, O_PATH);
+    struct stat st;
+    if (path_fd && ::fstat(path_fd.get(), &st) == 0 && S_ISLNK(st.st_mode)) err = ELOOP;
+  }
   switch (err) {
     case ELOOP:
       return EntryError(name, absl::StrCat("path \"", rel, "\" traverses a symlink (refused)"));
@@ -69,7 +74,7 @@ absl::StatusOr<int> EntryWriter::LookupDir(const std::string& rel, const std::st
     }
     fd = OpenBeneath(parent_fd, base_str, O_RDONLY | O_DIRECTORY);
   }
-  if (!fd) return LookupError(errno, entry, rel);
+  if (!fd) return LookupError(root_.get(), errno, entry, rel);
   int raw = fd.get();
   dirs_.emplace(rel, std::move(fd));
   return raw;

@@ -127,8 +127,8 @@ TEST_F(LayerStoreTest, DiffIdMismatchStoresNothing) {
   StringByteSource src(GzipCompress(tar));
   absl::StatusOr<LayerInfo> info = store_->Unpack(wrong, "", wrong, src, Compression::kGzip);
   ASSERT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument) << info.status();
-  EXPECT_THAT(info.status().message(), HasSubstr(wrong));
-  EXPECT_THAT(info.status().message(), HasSubstr(Sha256Digest(tar)));
+  EXPECT_THAT(std::string(info.status().message()), HasSubstr(wrong));
+  EXPECT_THAT(std::string(info.status().message()), HasSubstr(Sha256Digest(tar)));
   EXPECT_FALSE(store_->Has(wrong));
   EXPECT_THAT(Entries(paths_().LayersDir()), ElementsAre("tmp"));
   EXPECT_TRUE(Entries(paths_().LayersTmpDir()).empty());
@@ -139,7 +139,7 @@ TEST_F(LayerStoreTest, HostileLayerStoresNothing) {
   std::string tar = TarBuilder().File("ok", "ok").File("../../escape", "x").Build();
   absl::StatusOr<LayerInfo> info = Put(tar);
   ASSERT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument) << info.status();
-  EXPECT_THAT(info.status().message(), HasSubstr("../../escape"));
+  EXPECT_THAT(std::string(info.status().message()), HasSubstr("../../escape"));
   EXPECT_THAT(Entries(paths_().LayersDir()), ElementsAre("tmp"));
   EXPECT_TRUE(Entries(paths_().LayersTmpDir()).empty());
 }

@@ -84,7 +84,7 @@ TEST(CompressionForMediaTypeTest, KnownAndUnknown) {
   }
   absl::StatusOr<Compression> bad = CompressionForMediaType("application/vnd.oci.image.layer.v1.tar+lz4");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad.status().message(),
+  EXPECT_THAT(std::string(bad.status().message()),
               HasSubstr("unsupported layer media type application/vnd.oci.image.layer.v1.tar+lz4"));
 }
 
@@ -282,7 +282,7 @@ TEST_F(LayerUnpackerTest, HostileDotDotIsRefused) {
     SCOPED_TRACE(name);
     absl::StatusOr<UnpackStats> stats = Unpack(TarBuilder().File(name, "pwned").Build());
     ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
-    EXPECT_THAT(stats.status().message(), HasSubstr(name));
+    EXPECT_THAT(std::string(stats.status().message()), HasSubstr(name));
     ExpectNothingOutside();
   }
 }
@@ -307,8 +307,8 @@ TEST_F(LayerUnpackerTest, HostileWriteThroughSymlinkIsRefused) {
     std::string entry = k.link + "/ucr-escape-symlink";
     absl::StatusOr<UnpackStats> stats = Unpack(TarBuilder().Symlink(k.link, k.target).File(entry, "pwned").Build());
     ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
-    EXPECT_THAT(stats.status().message(), HasSubstr(entry));
-    EXPECT_THAT(stats.status().message(), HasSubstr("symlink"));
+    EXPECT_THAT(std::string(stats.status().message()), HasSubstr(entry));
+    EXPECT_THAT(std::string(stats.status().message()), HasSubstr("traverses a symlink"));
     EXPECT_FALSE(Exists(host_dir + "/ucr-escape-symlink"));
     EXPECT_FALSE(Exists(dest_ + "/ucr-escape-symlink"));
   }
@@ -321,7 +321,8 @@ TEST_F(LayerUnpackerTest, HostileDirReplacedBySymlinkIsRefused) {
   std::string tar = TarBuilder().File("d/first", "ok").Symlink("d", host_dir).File("d/x", "pwned").Build();
   absl::StatusOr<UnpackStats> stats = Unpack(tar);
   ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
-  EXPECT_THAT(stats.status().message(), HasSubstr("d/x"));
+  EXPECT_THAT(std::string(stats.status().message()), HasSubstr("d/x"));
+  EXPECT_THAT(std::string(stats.status().message()), HasSubstr("traverses a symlink"));
   EXPECT_FALSE(Exists(host_dir + "/x"));
 }
 
@@ -339,8 +340,8 @@ TEST_F(LayerUnpackerTest, HostileHardlinksOutsideAreRefused) {
     ASSERT_TRUE(MakeDirs(dest_).ok());
     absl::StatusOr<UnpackStats> stats = Unpack(TarBuilder().File("x", "x").Hardlink("hl", k.target).Build());
     ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
-    EXPECT_THAT(stats.status().message(), HasSubstr("hl"));
-    EXPECT_THAT(stats.status().message(), HasSubstr(k.why));
+    EXPECT_THAT(std::string(stats.status().message()), HasSubstr("hl"));
+    EXPECT_THAT(std::string(stats.status().message()), HasSubstr(k.why));
     EXPECT_FALSE(Exists(dest_ + "/hl"));
   }
   // Through a symlinked directory: refused too.
@@ -365,7 +366,7 @@ TEST_F(LayerUnpackerTest, CorruptGzipIsDataLoss) {
   for (size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) corrupt[i] ^= 0x5a;
   absl::StatusOr<UnpackStats> stats = Unpack(corrupt, Compression::kGzip);
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kDataLoss) << stats.status();
-  EXPECT_THAT(stats.status().message(), HasSubstr("gzip"));
+  EXPECT_THAT(std::string(stats.status().message()), HasSubstr("gzip"));
   // Not gzip at all.
   stats = Unpack(tar, Compression::kGzip);
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kDataLoss) << stats.status();
