@@ -96,10 +96,12 @@ TEST_F(LayerUnpackerTest, RegularFilesDirsModesOwnersMtimes) {
                               .data = "hello\n"})
                         .Add({.name = "deep/er/file", .perm = 0600, .data = std::string(3 << 20, 'x')})
                         .File("empty", "", 0444)
+                        .File("open", "o", 0777)  // bits the umask would strip
                         .Build();
   absl::StatusOr<UnpackStats> stats = Unpack(tar);
   ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(stats->entries, 5u);
+  EXPECT_EQ(stats->entries, 6u);
+  EXPECT_EQ(Lstat("open").st_mode & 07777, 0777u);
   struct stat st = Lstat("etc/conf");
   EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0640u);
@@ -125,11 +127,13 @@ TEST_F(LayerUnpackerTest, SetuidSetgidSurviveChown) {
   std::string tar = TarBuilder()
                         .Add({.name = "suid", .perm = 04755, .uid = 1000, .gid = 1000, .data = "x"})
                         .Add({.name = "sgid", .type = S_IFDIR, .perm = 02775, .uid = 5, .gid = 6})
+                        .Add({.name = "sgid/inside", .perm = 0644, .data = "gid 0, not the dir's 6"})
                         .Build();
   ASSERT_TRUE(Unpack(tar).ok());
   EXPECT_EQ(Lstat("suid").st_mode & 07777, 04755u);
   EXPECT_EQ(Lstat("suid").st_uid, 1000u);
   EXPECT_EQ(Lstat("sgid").st_mode & 07777, 02775u);
+  EXPECT_EQ(Lstat("sgid/inside").st_gid, 0u);
 }
 
 TEST_F(LayerUnpackerTest, XattrsIncludingFileCapabilities) {
