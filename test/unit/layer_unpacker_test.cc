@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/child_process.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "test/unit/tar_builder.h"
@@ -121,6 +122,39 @@ TEST_F(LayerUnpackerTest, RegularFilesDirsModesOwnersMtimes) {
   EXPECT_EQ(*ReadFile(dest_ + "/deep/er/file"), std::string(3 << 20, 'x'));
   EXPECT_EQ(Lstat("empty").st_size, 0);
   EXPECT_EQ(Lstat("empty").st_mode & 07777, 0444u);
+}
+
+TEST_F(LayerUnpackerTest, NonAsciiAndLongNames) {
+  std::string long_name = std::string(150, 'd') + "/" + std::string(200, 'f');
+  std::string tar = TarBuilder().File("caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac", "utf8").File(long_name, "long").Build();
+  absl::StatusOr<UnpackStats> stats = Unpack(tar);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(*ReadFile(dest_ + "/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac"), "utf8");
+  EXPECT_EQ(*ReadFile(dest_ + "/" + long_name), "long");
+}
+
+// Python's tarfile writes non-ASCII names as UTF-8 PAX records (no
+// hdrcharset=BINARY); they must come out byte for byte whatever the locale.
+TEST_F(LayerUnpackerTest, Utf8PaxNamesFromPythonTarfile) {
+  const char* script =
+      "import io, sys, tarfile\n"
+      "b = io.BytesIO()\n"
+      "with tarfile.open(fileobj=b, mode='w', format=tarfile.PAX_FORMAT) as t:\n"
+      "    i = tarfile.TarInfo('caf\\u00e9/\\u65e5\\u672c'); i.size = 4\n"
+      "    t.addfile(i, io.BytesIO(b'utf8'))\n"
+      "    l = tarfile.TarInfo('l\\u00e9'); l.type = tarfile.SYMTYPE; l.linkname = '\\u00e9/x'\n"
+      "    t.addfile(l)\n"
+      "sys.stdout.buffer.write(b.getvalue())\n";
+  absl::StatusOr<CommandResult> r =
+      RunCommand({"/usr/bin/python3", "-c", script}, std::vector<std::string>{"LC_ALL=C"}, "", std::chrono::seconds(30));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  absl::StatusOr<UnpackStats> stats = Unpack(r->out);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(*ReadFile(dest_ + "/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac"), "utf8");
+  char buf[64];
+  ssize_t n = ::readlink((dest_ + "/l\xc3\xa9").c_str(), buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "\xc3\xa9/x");
 }
 
 TEST_F(LayerUnpackerTest, SetuidSetgidSurviveChown) {
