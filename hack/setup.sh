@@ -16,6 +16,8 @@ PACKAGES=(
   containernetworking-plugins
   # test fixtures: local registry, auth, images
   docker-registry apache2-utils busybox-static jq curl zstd
+  # test/charts_test.py (the Helm chart check; Debian 12 has no helm)
+  python3-yaml
 )
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
