@@ -15,7 +15,8 @@
 // │   ├── container.json              the container's record
 // │   ├── upper/ work/                its writable overlay layer
 // │   └── ...
-// └── sandboxes/<id>/sandbox.json     the pod's record
+// ├── sandboxes/<id>/sandbox.json     the pod's record
+// └── network/results/<id>-eth0.json  a pod's CNI attachment: config, args, ADD result
 //
 // <state_dir>  (default /run/ucrd; tmpfs, gone on reboot like the processes)
 // ├── ucrd.sock                       the CRI socket (the default socket path)
@@ -83,6 +84,8 @@ class Paths {
   }
   std::string ContainerUpperDir(absl::string_view id) const { return absl::StrCat(ContainerDir(id), "/upper"); }
   std::string ContainerWorkDir(absl::string_view id) const { return absl::StrCat(ContainerDir(id), "/work"); }
+  // pod networking: the CNI result cache (DEL replays what ADD used)
+  std::string NetworkResultsDir() const { return absl::StrCat(root_, "/network/results"); }
 
   // pods and containers, runtime part
   std::string SandboxesStateDir() const { return absl::StrCat(state_, "/sandboxes"); }

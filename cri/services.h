@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/config.h"
+#include "network/pod_network.h"
 
 namespace ucr::runtime {
 class SandboxManager;
@@ -19,6 +20,8 @@ struct Services {
   runtime::SandboxManager* sandboxes = nullptr;
   runtime::ContainerManager* containers = nullptr;
   image::ImageManager* images = nullptr;
+  // Pod networking (CNI); also what Status reports as NetworkReady.
+  network::PodNetwork* network = nullptr;
 };
 
 }  // namespace ucr::cri

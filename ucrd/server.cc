@@ -17,6 +17,7 @@
 #include "cri/runtime_service.h"
 #include "ucrd/runtime_setup.h"
 #include "image/image_manager.h"
+#include "network/cni_network.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -69,9 +70,16 @@ int Serve(const Config& config) {
   if (!lock.ok()) return Fail("start-up", lock.status());
   if (absl::Status st = ClearStaleSocket(config.socket_path); !st.ok()) return Fail("start-up", st);
 
+  network::CniNetwork pod_network({.conf_dir = config.cni_conf_dir,
+                                   .bin_dirs = config.cni_bin_dirs,
+                                   .cache_dir = paths.NetworkResultsDir(),
+                                   .plugin_timeout = std::chrono::milliseconds(config.cni_plugin_timeout_ms),
+                                   .default_network = config.cni_default_network});
+  if (absl::Status st = pod_network.Recover(); !st.ok()) log::Warn("CNI recovery: %s", st.message());
+
   image::ImageManager images(&config, paths);
   if (absl::Status st = images.Recover(); !st.ok()) return Fail("start-up: image store", st);
-  absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, /*network=*/nullptr);
+  absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, &pod_network);
   if (!runtime.ok()) return Fail("start-up", runtime.status());
   // RemoveImage keeps images that containers use.
   images.SetInUseChecker([containers = runtime->containers.get()](const std::string& image_id) {
@@ -80,6 +88,7 @@ int Serve(const Config& config) {
 
   cri::Services services{&config, runtime->sandboxes.get(), runtime->containers.get()};
   services.images = &images;
+  services.network = &pod_network;
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);
 

@@ -111,11 +111,11 @@ TEST_F(PodSandboxTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(st.error_message(), HasSubstr("name"));
 
-  // No CNI in this daemon: a pod network cannot be set up.
-  *req.mutable_config() = PodConfig("podnet");
-  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::POD);
+  // A network namespace mode a pod cannot have.
+  *req.mutable_config() = PodConfig("badnet");
+  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::CONTAINER);
   st = ucrd_.runtime().RunPodSandbox(Context().get(), req, &resp);
-  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(st.error_message(), HasSubstr("network"));
   v1::ListPodSandboxResponse list;
   ASSERT_TRUE(ucrd_.runtime().ListPodSandbox(Context().get(), {}, &list).ok());

@@ -62,7 +62,7 @@ TEST_F(LaunchTest, ExecSyncTimeoutKillsEverything) {
   EXPECT_TRUE(r->timed_out);
   EXPECT_EQ(r->stdout_data, "");
   EXPECT_GE(took, std::chrono::milliseconds(950));
-  EXPECT_LT(took, std::chrono::milliseconds(1800));
+  EXPECT_LT(took, std::chrono::milliseconds(2500));  // ~1 s; slack for a loaded CI VM
   EXPECT_TRUE(WaitUntil(
       [] {
         return FindProcesses({"sleep", "101"}).empty();
