@@ -23,10 +23,15 @@
 // │   ├── ns/{net,ipc,uts}            pinned namespaces (bind mounts of /proc/<pid>/ns/*)
 // │   ├── hostname hosts resolv.conf  files bind-mounted into the pod's containers
 // │   └── shm/                        the pod's /dev/shm (tmpfs)
-// └── containers/<id>/
+// └── containers/<id>/              a container's state_dir for the launcher
 //     ├── rootfs/                     the overlay mount
-//     ├── monitor.pid  attach.sock    the per-container monitor
+//     ├── spec.json                   the launcher's ContainerSpec, read by ucr-init
+//     ├── start.fifo                  StartContainer writes a byte: the process execs
+//     ├── monitor.pid container.pid   "<pid> <starttime>" (the start time guards pid reuse)
+//     ├── ctl.sock attach.sock        the monitor's control and attach sockets
+//     ├── monitor.log                 the monitor's own messages
 //     └── exit.json                   written by the monitor when the container exits
+//   (file names: runtime::StateFiles in runtime/launch/launcher.h)
 #pragma once
 
 #include "absl/strings/string_view.h"

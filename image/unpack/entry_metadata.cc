@@ -19,7 +19,7 @@ namespace {
 // Sets xattrs through `set`; unsupported ones (ENOTSUP, e.g. user.* on a
 // device node) are skipped like containerd does.
 template <typename SetFn>
-absl::Status ApplyXattrs(archive_entry* e, const std::string& name, SetFn set) {
+absl::Status SetXattrs(archive_entry* e, const std::string& name, SetFn set) {
   if (archive_entry_xattr_reset(e) == 0) return absl::OkStatus();
   const char* key;
   const void* value;
@@ -61,7 +61,11 @@ absl::Status ApplyOwnerModeXattrs(int fd, archive_entry* e, const std::string& n
   if (::fchmod(fd, PermissionBits(e)) != 0) {
     return LastErrnoError(absl::StrCat("entry \"", name, "\": chmod"));
   }
-  return ApplyXattrs(e, name, [fd](const char* key, const void* value, size_t size) {
+  return ApplyXattrs(fd, e, name);
+}
+
+absl::Status ApplyXattrs(int fd, archive_entry* e, const std::string& name) {
+  return SetXattrs(e, name, [fd](const char* key, const void* value, size_t size) {
     return ::fsetxattr(fd, key, value, size, 0);
   });
 }
@@ -80,7 +84,7 @@ absl::Status ApplyOwnerModeXattrsAt(int dirfd, const std::string& base, archive_
   // l*xattr on /proc/self/fd/<dirfd>/<base>: the dir fd pins the directory
   // and the final component is never followed.
   std::string path = absl::StrCat("/proc/self/fd/", dirfd, "/", base);
-  return ApplyXattrs(e, name, [&path](const char* key, const void* value, size_t size) {
+  return SetXattrs(e, name, [&path](const char* key, const void* value, size_t size) {
     return ::lsetxattr(path.c_str(), key, value, size, 0);
   });
 }

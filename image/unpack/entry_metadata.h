@@ -16,6 +16,9 @@ namespace ucr::image {
 // For an open regular file or directory (uid/gid numeric; names ignored).
 absl::Status ApplyOwnerModeXattrs(int fd, archive_entry* e, const std::string& name);
 
+// Only the xattrs, for an open file whose owner and mode are already right.
+absl::Status ApplyXattrs(int fd, archive_entry* e, const std::string& name);
+
 // For a symlink, device or fifo `base` in directory `dirfd`, never following
 // a symlink. Mode is skipped for symlinks.
 absl::Status ApplyOwnerModeXattrsAt(int dirfd, const std::string& base, archive_entry* e,

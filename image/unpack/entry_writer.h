@@ -5,6 +5,7 @@
 // `.wh..wh..opq` -> xattr trusted.overlay.opaque=y on the directory).
 #pragma once
 
+#include <sys/types.h>
 #include <time.h>
 
 #include <string>
@@ -52,6 +53,10 @@ class EntryWriter {
 
   UniqueFd root_;
   std::string root_path_;
+  uid_t uid_;            // who creates the files
+  gid_t gid_;
+  mode_t umask_;
+  bool setgid_dirs_;      // a setgid dir exists: new files may not get gid_
   std::unordered_map<std::string, UniqueFd> dirs_;  // rel path -> open dir
   std::vector<DirTimes> dir_times_;
 };

@@ -1,0 +1,136 @@
+// ucr-init: the set-up helper that becomes the container process.
+//
+//   ucr-init create --spec FILE --sync-fd N
+//     Run by ucr-monitor as its child, already in the container's pid
+//     namespace. Enters the namespaces, builds the rootfs, drops privileges,
+//     reports "ok" (or the error) on the sync fd, waits for a byte on
+//     start.fifo, then execve()s the user's command.
+//   ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]
+//     Run by ucrd for ExecSync/SpawnExec, in a session of its own. Joins the
+//     target's namespaces and cgroups and forks a reaper inside them (pid
+//     namespaces only apply to children; a subreaper must live in the same
+//     namespace as the orphans it adopts), which forks the command. Reports
+//     on the status fd: "exit <code>" | "timeout" | "error <code> <msg>".
+//     After T ms, or on SIGTERM, the command's process group is SIGKILLed;
+//     unless --keep-orphans, whatever it left running is killed when it ends.
+//
+// Process tree of an exec: ucrd ── ucr-init exec (host pid ns)
+//                                    └── reaper (container pid ns, subreaper)
+//                                         └── the command (own process group)
+#include <fcntl.h>
+#include <signal.h>
+#include <linux/close_range.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+#include "runtime/launch/init/exec_child.h"
+#include "runtime/launch/init/mounts.h"
+#include "runtime/launch/init/namespaces.h"
+#include "runtime/launch/init/process.h"
+#include "runtime/launch/init/report.h"
+#include "runtime/launch/spec_json.h"
+
+namespace ucr::runtime::init {
+namespace {
+
+struct Prepared {
+  ContainerSpec spec;
+  std::string executable;
+  UniqueFd start;  // start.fifo, opened read-write so opening never blocks
+};
+
+absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p) {
+  UCR_ASSIGN_OR_RETURN(std::string text, ReadFile(spec_path));
+  UCR_ASSIGN_OR_RETURN(p.spec, ContainerSpecFromJson(text));
+  const ContainerSpec& s = p.spec;
+  std::string fifo = absl::StrCat(s.state_dir, "/start.fifo");
+  p.start.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  if (!p.start) return LastErrnoError(absl::StrCat("open ", fifo));
+  UCR_RETURN_IF_ERROR(JoinCgroups(s.cgroup_dirs));
+  UCR_RETURN_IF_ERROR(ApplyOomScoreAdj(s.process.oom_score_adj, report));
+  UCR_ASSIGN_OR_RETURN(SharedSources shared, CloneSharedSources(s));
+  UCR_RETURN_IF_ERROR(EnterContainerNamespaces(s));
+  UCR_RETURN_IF_ERROR(EnterRootfs(s, shared));
+  if (s.uts.mode == NsMode::kNew && !s.hostname.empty() &&
+      ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
+    return LastErrnoError(absl::StrCat("sethostname ", s.hostname));
+  UCR_RETURN_IF_ERROR(ApplySysctls(s.sysctls));
+  UCR_RETURN_IF_ERROR(LockDownRootfs(s));
+  UCR_RETURN_IF_ERROR(ApplyRlimits(s.process.rlimits));
+  UCR_RETURN_IF_ERROR(EnterCwd(s.process.cwd, /*create=*/true));
+  UCR_ASSIGN_OR_RETURN(p.executable, FindExecutable(s.process));
+  ::umask(022);
+  return DropPrivileges(s.process);
+}
+
+void ExitOnSignal(int sig) { _exit(128 + sig); }
+
+int RunCreate(const std::string& spec_path, int sync_fd) {
+  Reporter report(sync_fd);
+  Prepared p;
+  if (absl::Status s = Prepare(spec_path, report, p); !s.ok()) {
+    report.Error(s);
+    return 1;
+  }
+  // As pid 1 of its namespace we would ignore SIGTERM from a StopContainer
+  // of a never-started container; exit on it instead (exec resets this).
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, ExitOnSignal);
+  report.Ok();
+  report.Close();
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(p.start.get(), &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  p.start.reset();
+  ExecCommand(p.executable, p.spec.process);  // returns only on failure
+  return 127;
+}
+
+}  // namespace
+}  // namespace ucr::runtime::init
+
+int main(int argc, char** argv) {
+  using namespace ucr::runtime::init;
+  // Nothing of ours may leak into the container: every inherited fd above
+  // stdio is closed at exec (the sync/status fds are closed explicitly).
+  ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ::umask(0);
+  std::string mode = argc > 1 ? argv[1] : "";
+  std::string spec_path;
+  int sync_fd = -1, spec_fd = -1, timeout_ms = 0;
+  bool reap_all = true;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    const char* v = argv[i + 1];
+    if (flag == "--spec")
+      spec_path = v;
+    else if (flag == "--sync-fd" || flag == "--status-fd")
+      sync_fd = atoi(v);
+    else if (flag == "--spec-fd")
+      spec_fd = atoi(v);
+    else if (flag == "--timeout-ms")
+      timeout_ms = atoi(v);
+    else if (flag == "--keep-orphans")
+      reap_all = false;
+  }
+  if (mode == "create" && !spec_path.empty() && sync_fd >= 0) return RunCreate(spec_path, sync_fd);
+  if (mode == "exec" && spec_fd >= 0 && sync_fd >= 0)
+    return RunExec(spec_fd, sync_fd, timeout_ms, reap_all);
+  fprintf(stderr,
+          "usage: ucr-init create --spec FILE --sync-fd N\n"
+          "       ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]\n");
+  return 2;
+}

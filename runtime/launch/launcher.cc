@@ -1,0 +1,214 @@
+// Create and Start: spawning the monitor and reading ucr-init's verdict.
+#include "runtime/launch/launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+#include "runtime/launch/proc_util.h"
+#include "runtime/launch/spec_json.h"
+
+#ifndef UCR_MONITOR_BUILD_PATH
+#define UCR_MONITOR_BUILD_PATH ""
+#endif
+#ifndef UCR_INIT_BUILD_PATH
+#define UCR_INIT_BUILD_PATH ""
+#endif
+
+namespace ucr::runtime {
+namespace {
+
+constexpr auto kCreateTimeout = std::chrono::seconds(60);
+
+std::string StatePath(const std::string& dir, const char* name) {
+  return absl::StrCat(dir, "/", name);
+}
+
+std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSpec& s) {
+  std::vector<std::string> a = {o.monitor_binary,
+                                "--state-dir",
+                                s.state_dir,
+                                "--init",
+                                o.init_binary,
+                                "--spec",
+                                StatePath(s.state_dir, StateFiles::kSpec)};
+  if (!s.log_path.empty()) a.insert(a.end(), {"--log", s.log_path});
+  if (s.process.tty) a.push_back("--tty");
+  if (s.process.stdin) a.push_back("--stdin");
+  if (s.process.stdin_once) a.push_back("--stdin-once");
+  if (s.pid.mode == NsMode::kNew) a.push_back("--pidns-new");
+  if (s.pid.mode == NsMode::kJoin) a.insert(a.end(), {"--pidns-join", s.pid.path});
+  for (const std::string& dir : s.cgroup_dirs) {
+    for (const char* f : {"/memory.oom_control", "/memory.events"}) {
+      std::string path = absl::StrCat(dir, f);
+      if (::access(path.c_str(), R_OK) == 0) a.insert(a.end(), {"--oom-file", path});
+    }
+  }
+  a.insert(a.end(), {"--sync-fd", "3"});
+  return a;
+}
+
+// tmp + rename without fsync: the state_dir only describes live processes,
+// which do not survive a power loss either (fsync cost ~10 ms per create).
+absl::Status WriteRuntimeFile(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
+  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+    return LastErrnoError(absl::StrCat("write ", tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return LastErrnoError(absl::StrCat("rename ", tmp));
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const ContainerSpec& s) {
+  if (s.state_dir.empty() || s.state_dir[0] != '/')
+    return absl::InvalidArgumentError("container state_dir must be an absolute path");
+  if (s.rootfs.empty() || s.rootfs[0] != '/')
+    return absl::InvalidArgumentError("container rootfs must be an absolute path");
+  if (s.process.args.empty()) return absl::InvalidArgumentError("container has no command");
+  if (s.mnt.mode != NsMode::kNew)
+    return absl::InvalidArgumentError("a container needs a mount namespace of its own");
+  for (const Namespace* ns : {&s.net, &s.ipc, &s.uts, &s.pid, &s.cgroup}) {
+    if (ns->mode == NsMode::kJoin && ns->path.empty())
+      return absl::InvalidArgumentError("a namespace to join needs a path");
+  }
+  return absl::OkStatus();
+}
+
+// What the monitor and ucr-init said on the sync pipe.
+struct Verdict {
+  pid_t monitor = 0, container = 0;
+  bool ok = false;
+  absl::Status error = absl::OkStatus();
+  bool complete = false;  // EOF seen before the deadline
+};
+
+void ParseLine(absl::string_view line, Verdict& v) {
+  std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 2));
+  if (f[0] == "ok") {
+    v.ok = true;
+  } else if (f[0] == "monitor" && f.size() > 1) {
+    (void)absl::SimpleAtoi(f[1], &v.monitor);
+  } else if (f[0] == "pid" && f.size() > 1) {
+    (void)absl::SimpleAtoi(f[1], &v.container);
+  } else if (f[0] == "warn" && f.size() > 1) {
+    static std::atomic<bool> logged{false};  // the same host refusal every time: say it once
+    if (!logged.exchange(true)) log::Warn("container set-up: %s", line.substr(5));
+  } else if (f[0] == "error" && v.error.ok()) {
+    int code = 13;
+    if (f.size() > 1) (void)absl::SimpleAtoi(f[1], &code);
+    if (code <= 0 || code > 16) code = 13;
+    v.error = absl::Status(static_cast<absl::StatusCode>(code), f.size() > 2 ? f[2] : "");
+  }
+}
+
+Verdict ReadVerdict(int fd) {
+  Verdict v;
+  std::string buf;
+  auto deadline = std::chrono::steady_clock::now() + kCreateTimeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    struct pollfd p = {fd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    char chunk[4096];
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      v.complete = true;
+      break;
+    }
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  for (absl::string_view line : absl::StrSplit(buf, '\n', absl::SkipEmpty())) ParseLine(line, v);
+  return v;
+}
+
+}  // namespace
+
+LauncherOptions LauncherOptions::Defaults() {
+  LauncherOptions o{UCR_MONITOR_BUILD_PATH, UCR_INIT_BUILD_PATH};
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    std::string monitor = dir + "/ucr-monitor", init = dir + "/ucr-init";
+    if (::access(monitor.c_str(), X_OK) == 0 && ::access(init.c_str(), X_OK) == 0)
+      o = {monitor, init};
+  }
+  return o;
+}
+
+Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
+  UCR_RETURN_IF_ERROR(Validate(spec));
+  const std::string& dir = spec.state_dir;
+  UCR_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  UCR_RETURN_IF_ERROR(
+      WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec)));
+  std::string fifo = StatePath(dir, StateFiles::kStartFifo);
+  ::unlink(fifo.c_str());
+  ::unlink(StatePath(dir, StateFiles::kExit).c_str());
+  if (::mkfifo(fifo.c_str(), 0600) != 0) return LastErrnoError(absl::StrCat("mkfifo ", fifo));
+
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return LastErrnoError("pipe");
+  UniqueFd sync_read(p[0]), sync_write(p[1]);
+  UCR_ASSIGN_OR_RETURN(pid_t first, SpawnHelper(MonitorArgs(options_, spec), {{3, p[1]}}));
+  sync_write.reset();
+  Verdict v = ReadVerdict(sync_read.get());
+  // The monitor's first process exited right after forking the real one;
+  // reaped after the verdict so that waiting for it costs nothing.
+  int st;
+  while (::waitpid(first, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (v.ok && v.error.ok() && v.complete && v.container > 0) {
+    return CreatedContainer{v.container, v.monitor};
+  }
+  (void)Destroy(dir);  // nothing may stay half-created; the monitor records the exit first
+  absl::Status error = v.error;
+  if (error.ok()) {
+    error = v.complete ? absl::InternalError("container set-up exited without a verdict")
+                       : absl::DeadlineExceededError("container set-up timed out");
+    if (auto exit = ReadExit(dir); exit.ok() && *exit)
+      error = Annotate(error, absl::StrCat("exit code ", (*exit)->exit_code));
+  }
+  return Annotate(error, absl::StrCat("create container ", spec.id));
+}
+
+absl::Status Launcher::Start(const std::string& state_dir) {
+  std::string fifo = StatePath(state_dir, StateFiles::kStartFifo);
+  // Non-blocking: ENXIO means nobody holds it open, i.e. the process is not
+  // waiting any more (started already, or dead).
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENXIO || errno == ENOENT)
+      return absl::FailedPreconditionError(
+          absl::StrCat("container in ", state_dir, " is not waiting to start"));
+    return LastErrnoError(absl::StrCat("open ", fifo));
+  }
+  UniqueFd f(fd);
+  char byte = 0;
+  if (::write(f.get(), &byte, 1) != 1) return LastErrnoError(absl::StrCat("write ", fifo));
+  ::unlink(fifo.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace ucr::runtime

@@ -1,0 +1,33 @@
+// Small process helpers for the launcher: pid files that survive pid reuse,
+// spawning the helpers with exact fds, waiting with deadlines.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ucr::runtime {
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks); nullopt if gone.
+std::optional<unsigned long long> ProcessStartTime(pid_t pid);
+
+// Reads "<pid> <starttime>"; returns the pid only if that very process still
+// exists (not a zombie), so a reused pid is never signalled.
+std::optional<pid_t> ReadLivePidFile(const std::string& path);
+
+// fork+exec `argv` in a new session; the child gets `fds` as (target, source)
+// pairs, /dev/null on 0-2 unless given, and no other fd of ours.
+absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
+                                  const std::vector<std::pair<int, int>>& fds);
+
+// Waits up to `timeout` for `pid` (any process, not only our children) to
+// exit. True once it is gone.
+bool WaitGone(pid_t pid, std::chrono::milliseconds timeout);
+
+}  // namespace ucr::runtime

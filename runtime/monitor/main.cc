@@ -1,0 +1,224 @@
+// ucr-monitor: detaches from ucrd, starts the container (ucr-init) as its
+// child in the right pid namespace, then serves its stdio, log and sockets
+// until it exits, and records the exit status.
+//
+// ucr-monitor --state-dir D --init BIN --spec FILE [--log PATH] [--tty]
+//   [--stdin] [--stdin-once] [--pidns-new | --pidns-join NSFILE]
+//   [--oom-file F]... --sync-fd N
+#include <fcntl.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/monitor/monitor.h"
+
+namespace ucr::monitor {
+namespace {
+
+bool ParseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
+    auto take = [&](const char** dst) {
+      if (!next) return false;
+      *dst = next;
+      ++i;
+      return true;
+    };
+    bool ok = true;
+    if (!strcmp(a, "--state-dir"))
+      ok = take(&o->state_dir);
+    else if (!strcmp(a, "--init"))
+      ok = take(&o->init_binary);
+    else if (!strcmp(a, "--spec"))
+      ok = take(&o->spec_path);
+    else if (!strcmp(a, "--log"))
+      ok = take(&o->log_path);
+    else if (!strcmp(a, "--pidns-join"))
+      ok = take(&o->pidns_join);
+    else if (!strcmp(a, "--tty"))
+      o->tty = true;
+    else if (!strcmp(a, "--stdin"))
+      o->stdin_open = true;
+    else if (!strcmp(a, "--stdin-once"))
+      o->stdin_once = true;
+    else if (!strcmp(a, "--pidns-new"))
+      o->pidns_new = true;
+    else if (!strcmp(a, "--oom-file") && o->oom_file_count < kMaxOomFiles)
+      ok = take(&o->oom_files[o->oom_file_count++]);
+    else if (!strcmp(a, "--sync-fd") && next)
+      o->sync_fd = atoi(argv[++i]);
+    else
+      ok = false;
+    if (!ok) return false;
+  }
+  return o->state_dir && o->init_binary && o->spec_path;
+}
+
+int Listen(const char* name) {
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  strncpy(addr.sun_path, name, sizeof addr.sun_path - 1);
+  unlink(name);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 8) != 0) {
+    close(fd);
+    return -1;
+  }
+  chmod(name, 0600);
+  return fd;
+}
+
+// Pipes, or a pty, for the container's stdio.
+bool MakeStdio(const Options& o, Stdio* s) {
+  if (o.tty) {
+    int master, slave;
+    if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) return false;
+    fcntl(master, F_SETFD, FD_CLOEXEC);
+    fcntl(slave, F_SETFD, FD_CLOEXEC);
+    s->out = master;
+    s->in = o.stdin_open ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
+    s->child_in = s->child_out = s->child_err = slave;
+    return true;
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return false;
+  s->out = p[0], s->child_out = p[1];
+  if (pipe2(p, O_CLOEXEC) != 0) return false;
+  s->err = p[0], s->child_err = p[1];
+  if (o.stdin_open) {
+    if (pipe2(p, O_CLOEXEC) != 0) return false;
+    s->child_in = p[0], s->in = p[1];
+  } else {
+    s->child_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  return true;
+}
+
+bool EnterPidNamespace(const Options& o) {
+  if (o.pidns_new) return unshare(CLONE_NEWPID) == 0;
+  if (!o.pidns_join) return true;
+  int fd = open(o.pidns_join, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = setns(fd, CLONE_NEWPID) == 0;
+  close(fd);
+  return ok;
+}
+
+// In the child: becomes ucr-init with the container's stdio.
+[[noreturn]] void ExecInit(const Options& o, const Stdio& s) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < 32; ++sig) signal(sig, SIG_DFL);  // ignored ones survive exec
+  setsid();
+  if (o.tty) ioctl(s.child_out, TIOCSCTTY, 0);
+  if (dup2(s.child_in, 0) < 0 || dup2(s.child_out, 1) < 0 || dup2(s.child_err, 2) < 0) {
+    SyncLine(o.sync_fd, "error 13 monitor: dup2 stdio: %s", strerror(errno));
+    _exit(127);
+  }
+  char fd_arg[16];
+  snprintf(fd_arg, sizeof fd_arg, "%d", o.sync_fd);
+  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path,
+                        "--sync-fd",   fd_arg,   nullptr};
+  execv(o.init_binary, const_cast<char**>(argv));
+  SyncLine(o.sync_fd, "error 13 monitor: exec %s: %s", o.init_binary, strerror(errno));
+  _exit(127);
+}
+
+void CloseChildEnds(Stdio* s) {
+  // With a tty all three are the same pty slave: close it once.
+  if (s->child_in >= 0) close(s->child_in);
+  if (s->child_out >= 0 && s->child_out != s->child_in) close(s->child_out);
+  if (s->child_err >= 0 && s->child_err != s->child_in && s->child_err != s->child_out)
+    close(s->child_err);
+  s->child_in = s->child_out = s->child_err = -1;
+}
+
+int Run(Options& o) {
+  if (chdir(o.state_dir) != 0) {
+    SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
+    return 1;
+  }
+  // Detach: our parent (ucrd) reaps the first process; the second carries on
+  // in its own session, reparented to init, so ucrd's death never reaches it.
+  pid_t first = fork();
+  if (first < 0) return 1;
+  if (first > 0) _exit(0);
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  int log = open("monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  dup2(null, 0), dup2(null, 1), dup2(log >= 0 ? log : null, 2);
+  if (log > 2) close(log);
+  if (null > 2) close(null);
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  WritePidFile("monitor.pid", getpid());
+  SyncLine(o.sync_fd, "monitor %d", getpid());
+  Stdio stdio;
+  if (signal_fd < 0 || !MakeStdio(o, &stdio)) {
+    SyncLine(o.sync_fd, "error 13 monitor: stdio: %s", strerror(errno));
+    return 1;
+  }
+  stdio.ctl_listen = Listen("ctl.sock");
+  stdio.attach_listen = Listen("attach.sock");
+  if (stdio.ctl_listen < 0 || stdio.attach_listen < 0) {
+    SyncLine(o.sync_fd, "error 13 monitor: listen in %s: %s", o.state_dir, strerror(errno));
+    return 1;
+  }
+  if (!EnterPidNamespace(o)) {
+    SyncLine(o.sync_fd, "error 13 monitor: pid namespace: %s", strerror(errno));
+    return 1;
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    SyncLine(o.sync_fd, "error 13 monitor: fork: %s", strerror(errno));
+    return 1;
+  }
+  if (child == 0) ExecInit(o, stdio);
+  CloseChildEnds(&stdio);
+  WritePidFile("container.pid", child);
+  SyncLine(o.sync_fd, "pid %d", child);
+  close(o.sync_fd);  // ucrd now waits only for ucr-init's verdict
+  o.sync_fd = -1;
+  uint64_t ooms_before = ReadOomKills(o.oom_files, o.oom_file_count);
+  int status = RunLoop(o, stdio, child, signal_fd);
+  bool oom = ReadOomKills(o.oom_files, o.oom_file_count) > ooms_before;
+  if (!WriteExitFile(status, oom)) LogMessage("writing exit.json: %s", strerror(errno));
+  unlink("ctl.sock");
+  unlink("attach.sock");
+  return 0;
+}
+
+}  // namespace
+}  // namespace ucr::monitor
+
+int main(int argc, char** argv) {
+  ucr::monitor::Options opts;
+  if (!ucr::monitor::ParseArgs(argc, argv, &opts)) {
+    ucr::monitor::SyncLine(opts.sync_fd, "error 3 monitor: bad arguments");
+    fprintf(stderr, "usage: ucr-monitor --state-dir D --init BIN --spec FILE --sync-fd N ...\n");
+    return 2;
+  }
+  return ucr::monitor::Run(opts);
+}
