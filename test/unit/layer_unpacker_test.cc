@@ -157,6 +157,26 @@ TEST_F(LayerUnpackerTest, Utf8PaxNamesFromPythonTarfile) {
   EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "\xc3\xa9/x");
 }
 
+TEST_F(LayerUnpackerTest, SparseFilesKeepTheirHoles) {
+  constexpr int64_t kSize = 64 << 20;
+  std::string logical(kSize, '\0');
+  logical.replace(4 << 20, 5, "hello");
+  logical.replace(kSize - 5, 5, "world");
+  std::string tar =
+      TarBuilder().Add({.name = "sparse", .data = logical, .sparse = {{4 << 20, 5}, {kSize - 5, 5}}}).Build();
+  ASSERT_LT(tar.size(), 1u << 20);  // the writer really stored it sparse
+  absl::StatusOr<UnpackStats> stats = Unpack(tar);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  struct stat st = Lstat("sparse");
+  EXPECT_EQ(st.st_size, kSize);
+  EXPECT_LT(st.st_blocks * 512, 1 << 20);  // holes were not written
+  std::string content = *ReadFile(dest_ + "/sparse");
+  ASSERT_EQ(content.size(), static_cast<size_t>(kSize));
+  EXPECT_EQ(content.substr(4 << 20, 5), "hello");
+  EXPECT_EQ(content.substr(kSize - 5), "world");
+  EXPECT_EQ(content.find_first_not_of('\0'), static_cast<size_t>(4 << 20));
+}
+
 TEST_F(LayerUnpackerTest, SetuidSetgidSurviveChown) {
   std::string tar = TarBuilder()
                         .Add({.name = "suid", .perm = 04755, .uid = 1000, .gid = 1000, .data = "x"})

@@ -64,7 +64,8 @@ std::string TarBuilder::Build() const {
     }
     for (const auto& [k, v] : t.xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     bool has_data = t.type == S_IFREG && t.hardlink.empty();
-    archive_entry_set_size(e, has_data ? static_cast<la_int64_t>(t.data.size()) : 0);
+    archive_entry_set_size(e, has_data ? static_cast<la_int64_t>(t.size >= 0 ? t.size : t.data.size()) : 0);
+    for (const auto& [offset, length] : t.sparse) archive_entry_sparse_add_entry(e, offset, length);
     Check(archive_write_header(a, e), a, "write header");
     if (has_data && !t.data.empty()) {
       if (archive_write_data(a, t.data.data(), t.data.size()) < 0) Check(ARCHIVE_FATAL, a, "write data");

@@ -24,6 +24,10 @@ struct TarEntry {
   std::string hardlink;  // hard link target (makes this a hard link entry)
   unsigned dev_major = 0, dev_minor = 0;
   std::map<std::string, std::string> xattrs;
+  // Sparse file: only these {offset, length} regions of `data` (the whole
+  // logical content) are stored; the rest must be zeros.
+  int64_t size = -1;  // unused unless set: overrides data.size() in the header
+  std::vector<std::pair<int64_t, int64_t>> sparse;
 };
 
 class TarBuilder {
