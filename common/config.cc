@@ -36,6 +36,14 @@ absl::Status ReadBool(const TomlValue& v, absl::string_view key, bool* out) {
   return absl::OkStatus();
 }
 
+absl::Status ReadPositiveInt(const TomlValue& v, absl::string_view key, int* out) {
+  if (!v.is_integer()) return KeyError(key, absl::StrCat("expected an integer, got ", TypeName(v)));
+  auto n = v.as_integer();
+  if (n <= 0 || n > 3600000) return KeyError(key, absl::StrCat(n, " is outside 1..3600000"));
+  *out = static_cast<int>(n);
+  return absl::OkStatus();
+}
+
 absl::Status ReadStringList(const TomlValue& v, absl::string_view key, std::vector<std::string>* out) {
   if (!v.is_array()) return KeyError(key, absl::StrCat("expected an array of strings, got ", TypeName(v)));
   out->clear();
@@ -92,6 +100,10 @@ absl::Status ParseRoot(const TomlValue& root, Config* config) {
           UCR_RETURN_IF_ERROR(ReadString(cvalue, full, &config->cni_conf_dir));
         } else if (ckey == "bin_dirs") {
           UCR_RETURN_IF_ERROR(ReadStringList(cvalue, full, &config->cni_bin_dirs));
+        } else if (ckey == "plugin_timeout_ms") {
+          UCR_RETURN_IF_ERROR(ReadPositiveInt(cvalue, full, &config->cni_plugin_timeout_ms));
+        } else if (ckey == "default_network") {
+          UCR_RETURN_IF_ERROR(ReadBool(cvalue, full, &config->cni_default_network));
         } else {
           return KeyError(full, "unknown key");
         }
@@ -188,6 +200,8 @@ std::string ConfigToToml(const Config& config) {
   absl::StrAppend(&out, "\n[cni]\n");
   absl::StrAppend(&out, "conf_dir = ", Quote(config.cni_conf_dir), "\n");
   absl::StrAppend(&out, "bin_dirs = ", QuoteList(config.cni_bin_dirs), "\n");
+  absl::StrAppend(&out, "plugin_timeout_ms = ", config.cni_plugin_timeout_ms, "\n");
+  absl::StrAppend(&out, "default_network = ", config.cni_default_network ? "true" : "false", "\n");
   for (const auto& [host, reg] : config.registries) {
     absl::StrAppend(&out, "\n[registries.", Quote(host), "]\n");
     absl::StrAppend(&out, "mirrors = ", QuoteList(reg.mirrors), "\n");
@@ -206,7 +220,9 @@ nlohmann::json ConfigToJson(const Config& config) {
       {"root_dir", config.root_dir},
       {"state_dir", config.state_dir},
       {"log_level", config.log_level},
-      {"cni", {{"conf_dir", config.cni_conf_dir}, {"bin_dirs", config.cni_bin_dirs}}},
+      {"cni", {{"conf_dir", config.cni_conf_dir}, {"bin_dirs", config.cni_bin_dirs},
+               {"plugin_timeout_ms", config.cni_plugin_timeout_ms},
+               {"default_network", config.cni_default_network}}},
       {"registries", nlohmann::json::object()},
   };
   for (const auto& [host, reg] : config.registries) {

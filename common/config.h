@@ -32,6 +32,11 @@ struct Config {
   std::string log_level = "info";
   std::string cni_conf_dir = "/etc/cni/net.d";
   std::vector<std::string> cni_bin_dirs = {"/opt/cni/bin", "/usr/lib/cni"};
+  // How long one CNI plugin call may run before its process group is killed.
+  int cni_plugin_timeout_ms = 60000;
+  // With no config at all in cni_conf_dir, pods get ucr's embedded default
+  // network (bridge ucr0, 10.88.0.0/16); false: NetworkReady stays false instead.
+  bool cni_default_network = true;
   std::map<std::string, RegistryConfig> registries;
 
   // Where the config came from ("defaults" or a file path); not a key.

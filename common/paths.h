@@ -15,7 +15,8 @@
 // │   ├── container.json              the container's record
 // │   ├── upper/ work/                its writable overlay layer
 // │   └── ...
-// └── sandboxes/<id>/sandbox.json     the pod's record
+// ├── sandboxes/<id>/sandbox.json     the pod's record
+// └── network/results/<id>-eth0.json  a pod's CNI attachment: config, args, ADD result
 //
 // <state_dir>  (default /run/ucrd; tmpfs, gone on reboot like the processes)
 // ├── ucrd.sock                       the CRI socket (the default socket path)
@@ -74,6 +75,9 @@ class Paths {
   std::string ContainerDir(absl::string_view id) const { return absl::StrCat(ContainersDir(), "/", id); }
   std::string SandboxesDir() const { return absl::StrCat(root_, "/sandboxes"); }
   std::string SandboxDir(absl::string_view id) const { return absl::StrCat(SandboxesDir(), "/", id); }
+
+  // pod networking: the CNI result cache (DEL replays what ADD used)
+  std::string NetworkResultsDir() const { return absl::StrCat(root_, "/network/results"); }
 
   // pods and containers, runtime part
   std::string SandboxStateDir(absl::string_view id) const {

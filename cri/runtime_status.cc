@@ -15,9 +15,12 @@ grpc::Status RuntimeService::Status(grpc::ServerContext*, const v1::StatusReques
 
     v1::RuntimeCondition* network_ready = resp->mutable_status()->add_conditions();
     network_ready->set_type("NetworkReady");
-    network_ready->set_status(false);
-    network_ready->set_reason("NetworkPluginNotReady");
-    network_ready->set_message("ucr: pod networking (CNI) is not available in this build yet");
+    network::NetworkState net = s_.network != nullptr
+        ? s_.network->State()
+        : network::NetworkState{false, "NetworkPluginNotReady", "ucr: no pod network configured"};
+    network_ready->set_status(net.ready);
+    network_ready->set_reason(net.reason);
+    network_ready->set_message(net.message);
 
     if (req->verbose()) {
       (*resp->mutable_info())["config"] = ConfigToJson(*s_.config).dump();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/config.h"
+#include "network/pod_network.h"
 
 namespace ucr::image {
 class ImageManager;
@@ -13,6 +14,8 @@ namespace ucr::cri {
 struct Services {
   const Config* config = nullptr;
   image::ImageManager* images = nullptr;
+  // Pod networking (CNI); also what Status reports as NetworkReady.
+  network::PodNetwork* network = nullptr;
 };
 
 }  // namespace ucr::cri

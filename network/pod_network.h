@@ -33,6 +33,13 @@ struct PodNetworkRequest {
   std::map<std::string, std::string> annotations;  // bandwidth annotations live here
 };
 
+// What the CRI Status call reports as the NetworkReady condition.
+struct NetworkState {
+  bool ready = false;
+  std::string reason;   // a CamelCase reason when not ready, e.g. "NetworkPluginNotReady"
+  std::string message;  // human-readable: which network is in use, or why none is
+};
+
 struct PodNetworkResult {
   std::string ip;                           // primary pod IP ("" when none)
   std::vector<std::string> additional_ips;  // further IPv4/IPv6 addresses
@@ -46,6 +53,18 @@ class PodNetwork {
   virtual absl::StatusOr<PodNetworkResult> Setup(const PodNetworkRequest& request) = 0;
   // Idempotent: succeeds when the pod has no network (any more).
   virtual absl::Status Teardown(const std::string& sandbox_id) = 0;
+
+  // Additions with defaults, so that fakes implementing only the above still compile.
+  // Verifies that a pod's network is still as set up (CNI CHECK).
+  virtual absl::Status Check(const std::string& /*sandbox_id*/) { return absl::OkStatus(); }
+  // Called once at start-up, before any call: reconciles state left by a crash.
+  virtual absl::Status Recover() { return absl::OkStatus(); }
+  // The NetworkReady condition, with a reason and a message.
+  virtual NetworkState State() {
+    absl::Status ready = Ready();
+    if (ready.ok()) return {true, "", ""};
+    return {false, "NetworkPluginNotReady", std::string(ready.message())};
+  }
 };
 
 }  // namespace ucr::network

@@ -16,6 +16,7 @@
 #include "cri/image_service.h"
 #include "cri/runtime_service.h"
 #include "image/image_manager.h"
+#include "network/cni_network.h"
 #include "ucrd/single_instance.h"
 
 namespace ucr::daemon {
@@ -71,7 +72,15 @@ int Serve(const Config& config) {
   image::ImageManager images(&config, paths);
   if (absl::Status st = images.Recover(); !st.ok()) return Fail("start-up: image store", st);
 
+  network::CniNetwork pod_network({.conf_dir = config.cni_conf_dir,
+                                   .bin_dirs = config.cni_bin_dirs,
+                                   .cache_dir = paths.NetworkResultsDir(),
+                                   .plugin_timeout = std::chrono::milliseconds(config.cni_plugin_timeout_ms),
+                                   .default_network = config.cni_default_network});
+  if (absl::Status st = pod_network.Recover(); !st.ok()) log::Warn("CNI recovery: %s", st.message());
+
   cri::Services services{&config};
+  services.network = &pod_network;
   services.images = &images;
   cri::RuntimeService runtime_service(services);
   cri::ImageService image_service(services);

@@ -12,6 +12,7 @@
 #include "common/files.h"
 #include "common/scoped_mount.h"
 #include "common/unique_fd.h"
+#include "test/e2e/test_network.h"
 
 namespace ucr::test {
 
@@ -41,7 +42,7 @@ Ucrd::~Ucrd() {
 }
 
 std::vector<std::string> Ucrd::BaseArgs() const {
-  return {UCRD_BINARY, "--config", config_path(), "--log_level", "debug"};
+  return {UCRD_BINARY, "--config", config_path(), "--log_level", "debug", "--cni_conf_dir", cni_conf_dir()};
 }
 
 ::testing::AssertionResult Ucrd::Start(const std::string& extra_config_toml,
@@ -49,6 +50,9 @@ std::vector<std::string> Ucrd::BaseArgs() const {
   std::string config = absl::StrCat("socket = \"", socket_path(), "\"\nroot_dir = \"", root_dir(),
                                     "\"\nstate_dir = \"", state_dir(), "\"\n", extra_config_toml);
   if (absl::Status st = WriteFileAtomic(config_path(), config); !st.ok()) {
+    return ::testing::AssertionFailure() << st;
+  }
+  if (absl::Status st = WriteE2eNetworkConfig(cni_conf_dir()); !st.ok()) {
     return ::testing::AssertionFailure() << st;
   }
   std::vector<std::string> args = BaseArgs();

@@ -43,8 +43,12 @@ class Ucrd {
   std::string socket_path() const { return dir_ + "/state/ucrd.sock"; }
   std::string config_path() const { return dir_ + "/config.toml"; }
   std::string log_path() const { return dir_ + "/ucrd.log"; }
+  // Holds the e2e pod network (test/e2e/test_network.h). To use another
+  // conf dir pass "--cni_conf_dir" in Start's extra_args: the flag overrides
+  // a [cni] conf_dir in the TOML.
+  std::string cni_conf_dir() const { return dir_ + "/cni/net.d"; }
 
-  // The arguments every fixture ucrd gets: its own root, state and socket.
+  // The arguments every fixture ucrd gets: its own root, state, socket and CNI conf dir.
   std::vector<std::string> BaseArgs() const;
 
   // Writes `config_toml` (appended to the fixture's dir settings) and starts
