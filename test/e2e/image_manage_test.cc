@@ -159,11 +159,13 @@ TEST_F(ImageManageTest, CrashDuringAPullLeavesNothingVisible) {
     GTEST_SKIP() << "ucr-bench/big:1 is not pushed (hack/images/bench-image.sh)";
   }
   std::thread puller([&] { Pull(ucrd_, big); });
-  // Kill it while layers stream in.
+  // Kill it once the manifest is resolved: the config and ~175 MB of layers
+  // are still to come (over a second even on an idle machine).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!absl::StrContains(ucrd_.ReadLog(), "MB (") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!absl::StrContains(ucrd_.ReadLog(), "resolved on") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let some layers land
   ucrd_.Kill();
   puller.join();
   EXPECT_THAT(ucrd_.ReadLog(), ::testing::Not(HasSubstr("pulled " + big)));
