@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,8 +43,13 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kImage[] = "127.0.0.1:5100/ucr-test/busybox:1";
 
+// While containerd is measured a failure is reported, not fatal: the ucrd
+// figures printed before it still stand (and hack/bench.sh goes on).
+bool g_soft_fail = false;
+
 [[noreturn]] void Die(const std::string& msg) {
   std::fprintf(stderr, "pods_bench: %s\n", msg.c_str());
+  if (g_soft_fail) throw std::runtime_error(msg);
   std::exit(1);
 }
 
@@ -272,10 +278,16 @@ Figures RunContainerd(int rounds) {
     if (absl::ConsumePrefix(&kv, "pid=")) (void)absl::SimpleAtoi(kv, &pid);
   }
   if (socket.empty() || pid <= 0) Die("containerd.sh start printed: " + out);
-  Figures f = Measure(socket, pid, rounds, dir + "/logs", [](const std::string&) {
-    std::vector<pid_t> shims = PidsWithCmdline("containerd-shim");
-    return shims.empty() ? 0 : shims.front();
-  });
+  Figures f;
+  try {
+    f = Measure(socket, pid, rounds, dir + "/logs", [](const std::string&) {
+      std::vector<pid_t> shims = PidsWithCmdline("containerd-shim");
+      return shims.empty() ? 0 : shims.front();
+    });
+  } catch (const std::runtime_error&) {
+    run("stop");  // never leave the private containerd behind
+    throw;
+  }
   run("stop");
   return f;
 }
@@ -329,7 +341,16 @@ int main(int argc, char** argv) {
   // containerd's CRI needs a sandbox image that keeps running; hack/containerd.sh
   // uses busybox (exits at once) when no pause image is available, so
   // containerd's StartContainer may fail here: then only the figures above count.
-  Figures c = RunContainerd(rounds);
+  Figures c;
+  g_soft_fail = true;
+  try {
+    c = RunContainerd(rounds);
+  } catch (const std::runtime_error&) {
+    std::printf("containerd could not be measured (see above); reference figures from issue 4 on this "
+                "machine kind, containerd 1.6 + runc: RunPodSandbox 235 ms, StartContainer 153 ms, "
+                "StopContainer 183 ms\n");
+    return 0;
+  }
   std::printf("ucrd vs containerd, same run:\n");
   PrintRow("RunPodSandbox", u.run_pod, &c.run_pod, 0.2);
   PrintRow("CreateContainer+Start", u.create_start, &c.create_start, 0.1);
