@@ -55,7 +55,7 @@ oom_score = 0
   restrict_oom_score_adj = true
   disable_apparmor = true
   enable_selinux = false
-  sandbox_image = "127.0.0.1:5100/ucr-test/busybox:1"
+  sandbox_image = "127.0.0.1:5100/ucr-test/pause:1"
 
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

@@ -296,6 +296,12 @@ def test_images(with_bad_blob=False):
     busybox = image([bb], base_config(), oci=False)
     out.append(("ucr-test/busybox", ["1", "latest"], busybox))
 
+    # pause:1 — a sandbox image for containerd's CRI in the benchmarks: a process
+    # that stays up until killed (containerd stops sandboxes with SIGKILL).
+    pause = image([bb], base_config(Entrypoint=["/bin/sleep"], Cmd=["2147483647"],
+                                    Labels={"org.ucr.test": "pause"}), oci=False)
+    out.append(("ucr-test/pause", ["1"], pause))
+
     # layers:1 ---------------------------------------------------------------
     l2 = Layer()
     l2.dir("data").dir("data/keep").dir("opq").dir("opq/sub")
