@@ -57,6 +57,17 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
       if (::access(path.c_str(), R_OK) == 0) a.insert(a.end(), {"--oom-file", path});
     }
   }
+  // Without a PID namespace of its own, the container's leftovers outlive its
+  // main process; the monitor kills them (see --kill-on-exit in monitor.h).
+  if (s.pid.mode != NsMode::kNew) {
+    for (const std::string& dir : s.cgroup_dirs) {
+      std::string procs = absl::StrCat(dir, "/cgroup.procs");
+      if (::access(procs.c_str(), R_OK) == 0) {
+        a.insert(a.end(), {"--kill-on-exit", procs});
+        break;
+      }
+    }
+  }
   a.insert(a.end(), {"--sync-fd", "3"});
   return a;
 }

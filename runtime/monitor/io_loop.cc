@@ -224,6 +224,7 @@ int Loop::Run(int signal_fd) {
     if (poll(p, n, timeout < 0 && exited ? 0 : timeout) < 0 && errno != EINTR) break;
     if (p[i_sig].revents && Reap(signal_fd) && !exited) {
       exited = true;
+      if (o_.kill_procs_file) KillListedProcesses(o_.kill_procs_file);
       drain_until = NowMs() + kDrainMs;
     }
     if (p[i_out].revents) ReadOutput(&s_.out, 0);

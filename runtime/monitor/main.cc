@@ -4,7 +4,7 @@
 //
 // ucr-monitor --state-dir D --init BIN --spec FILE [--log PATH] [--tty]
 //   [--stdin] [--stdin-once] [--pidns-new | --pidns-join NSFILE]
-//   [--oom-file F]... --sync-fd N
+//   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N
 #include <fcntl.h>
 #include <pty.h>
 #include <sched.h>
@@ -57,6 +57,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->stdin_once = true;
     else if (!strcmp(a, "--pidns-new"))
       o->pidns_new = true;
+    else if (!strcmp(a, "--kill-on-exit"))
+      ok = take(&o->kill_procs_file);
     else if (!strcmp(a, "--oom-file") && o->oom_file_count < kMaxOomFiles)
       ok = take(&o->oom_files[o->oom_file_count++]);
     else if (!strcmp(a, "--sync-fd") && next)

@@ -25,6 +25,11 @@ struct Options {
   // counter going up while the container ran means it was OOM-killed.
   const char* oom_files[kMaxOomFiles] = {};
   int oom_file_count = 0;
+  // cgroup.procs of the container's cgroup, for a container without a PID
+  // namespace of its own: when its main process exits, whatever it left
+  // running there is SIGKILLed (as containerd's shim does), so that leftovers
+  // holding the output pipes cannot delay the exit being recorded.
+  const char* kill_procs_file = nullptr;
   int sync_fd = -1;  // lines for ucrd: "monitor <pid>", "pid <pid>", "error <code> <msg>"
 };
 
@@ -46,6 +51,8 @@ unsigned long long ProcessStartTime(pid_t pid);
 // Sum of the "oom_kill" counters in the given files.
 uint64_t ReadOomKills(const char* const* files, int count);
 bool WriteExitFile(int wait_status, bool oom_killed);
+// SIGKILLs every pid listed in a cgroup.procs file (no allocation).
+void KillListedProcesses(const char* procs_file);
 // Appends "<time> <message>\n" to stderr (monitor.log).
 void LogMessage(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Writes a full line to the sync fd (ignored if it is closed).

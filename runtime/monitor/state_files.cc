@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -120,6 +121,30 @@ void SyncLine(int fd, const char* fmt, ...) {
   buf[n++] = '\n';
   ssize_t w = write(fd, buf, n);
   (void)w;
+}
+
+void KillListedProcesses(const char* procs_file) {
+  int fd = open(procs_file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[4096];
+  pid_t pid = 0;
+  bool in_number = false;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] >= '0' && buf[i] <= '9') {
+        pid = pid * 10 + (buf[i] - '0');
+        in_number = true;
+      } else {
+        if (in_number && pid > 1 && pid != getpid()) kill(pid, SIGKILL);
+        pid = 0;
+        in_number = false;
+      }
+    }
+  }
+  if (in_number && pid > 1 && pid != getpid()) kill(pid, SIGKILL);
+  close(fd);
 }
 
 }  // namespace ucr::monitor

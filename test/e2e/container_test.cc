@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <regex>
 #include <thread>
 
@@ -218,6 +219,39 @@ TEST_F(ContainerTest, StopHonorsTheStopSignalAndTheTimeout) {
   EXPECT_EQ(st.exit_code(), 137);
   // Stopping again is fine.
   EXPECT_TRUE(StopContainer(stubborn, 2).ok());
+}
+
+// Regression: in a shared PID namespace a background child kept the output
+// pipes open, and the exit was only recorded after the monitor's 200 ms drain.
+// Like containerd's shim, the monitor now kills what the main process left in
+// the container's cgroup, so the stop is quick and nothing is left running.
+TEST_F(ContainerTest, StopInSharedPidNamespaceKillsLeftoversPromptly) {
+  v1::PodSandboxConfig pc = PodConfig("shared-stop");  // PID mode POD
+  std::string pod = RunPod(pc);
+  std::string id = RunContainer(
+      pod, pc, ContainerConfig("bg", {"sh", "-c", "sleep 1000 & trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the trap be set
+  pid_t main_pid = ContainerPid(id);
+  ASSERT_GT(main_pid, 0);
+  std::string procs = absl::StrCat("/sys/fs/cgroup/pids/ucr/", pod, "/", id, "/cgroup.procs");
+  absl::StatusOr<std::string> before = ReadFile(procs);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_GE(std::count(before->begin(), before->end(), '\n'), 2) << *before;  // sh + sleep (+ loop sleep)
+
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(StopContainer(id, 10).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
+  EXPECT_EQ(ContainerStatus(id).exit_code(), 0);
+  // The background sleep died with the container.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::string after;
+  do {
+    absl::StatusOr<std::string> now = ReadFile(procs);
+    after = now.ok() ? *now : "";
+    if (after.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(after, "");
 }
 
 TEST_F(ContainerTest, NameReuseIsAlreadyExistsButARetryGetsTheSameContainer) {
