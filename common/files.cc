@@ -22,7 +22,7 @@ absl::Status FsyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
-static absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {

@@ -19,6 +19,10 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// write(2) until all of `data` is written (retrying EINTR and short writes);
+// errors name `path`.
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path);
+
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, mode_t mode = 0755);
 

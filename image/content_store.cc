@@ -15,18 +15,6 @@
 namespace ucr::image {
 namespace {
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return LastErrnoError(absl::StrCat("write ", path));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckDigest(absl::string_view digest) {
   if (!IsSha256Digest(digest)) return absl::InvalidArgumentError(absl::StrCat("bad digest \"", digest, "\""));
   return absl::OkStatus();
