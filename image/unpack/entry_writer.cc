@@ -256,45 +256,44 @@ absl::Status EntryWriter::Symlink(archive_entry* e, const std::string& name) {
   if (target == nullptr) target = archive_entry_symlink_utf8(e);
   if (target == nullptr) return EntryError(name, "symlink without a target");
   std::string parent_str(parent), base_str(base);
-  UCR_ASSIGN_OR_RETURN(int dirfd, Dir(parent_str, name));
   // The target is stored verbatim: it is only ever resolved inside the
   // container's root, never by us.
-  if (::symlinkat(target, dirfd, base_str.c_str()) != 0) {
-    if (errno != EEXIST) return LastErrnoError(absl::StrCat("entry \"", name, "\": symlink"));
-    UCR_RETURN_IF_ERROR(RemoveExisting(dirfd, base_str, name));
-    UCR_ASSIGN_OR_RETURN(dirfd, Dir(parent_str, name));
-    if (::symlinkat(target, dirfd, base_str.c_str()) != 0) {
-      return LastErrnoError(absl::StrCat("entry \"", name, "\": symlink"));
-    }
-  }
-  UCR_RETURN_IF_ERROR(ApplyOwnerModeXattrsAt(dirfd, base_str, e, name));
-  struct timespec times[2];
-  EntryTimes(e, times);
-  if (::utimensat(dirfd, base_str.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
-    return LastErrnoError(absl::StrCat("entry \"", name, "\": utimes"));
-  }
-  return absl::OkStatus();
+  UCR_ASSIGN_OR_RETURN(int dirfd, CreateReplacing(parent_str, base_str, name, "symlink", [&](int fd) {
+                         return ::symlinkat(target, fd, base_str.c_str());
+                       }));
+  return FinishNode(dirfd, base_str, e, name);
 }
 
 absl::Status EntryWriter::Special(archive_entry* e, const std::string& name) {
   auto [parent, base] = SplitParent(name);
   if (base.empty()) return EntryError(name, "a device or fifo cannot be the layer root");
   std::string parent_str(parent), base_str(base);
-  UCR_ASSIGN_OR_RETURN(int dirfd, Dir(parent_str, name));
   mode_t mode = archive_entry_filetype(e) | (archive_entry_perm(e) & 07777);
   dev_t dev = archive_entry_filetype(e) == AE_IFIFO ? 0 : archive_entry_rdev(e);
-  if (::mknodat(dirfd, base_str.c_str(), mode, dev) != 0) {
-    if (errno != EEXIST) return LastErrnoError(absl::StrCat("entry \"", name, "\": mknod"));
-    UCR_RETURN_IF_ERROR(RemoveExisting(dirfd, base_str, name));
-    UCR_ASSIGN_OR_RETURN(dirfd, Dir(parent_str, name));
-    if (::mknodat(dirfd, base_str.c_str(), mode, dev) != 0) {
-      return LastErrnoError(absl::StrCat("entry \"", name, "\": mknod"));
-    }
-  }
-  UCR_RETURN_IF_ERROR(ApplyOwnerModeXattrsAt(dirfd, base_str, e, name));
+  UCR_ASSIGN_OR_RETURN(int dirfd, CreateReplacing(parent_str, base_str, name, "mknod", [&](int fd) {
+                         return ::mknodat(fd, base_str.c_str(), mode, dev);
+                       }));
+  return FinishNode(dirfd, base_str, e, name);
+}
+
+absl::StatusOr<int> EntryWriter::CreateReplacing(const std::string& parent, const std::string& base,
+                                                 const std::string& name, const char* what,
+                                                 absl::FunctionRef<int(int dirfd)> make) {
+  UCR_ASSIGN_OR_RETURN(int dirfd, Dir(parent, name));
+  if (make(dirfd) == 0) return dirfd;
+  if (errno != EEXIST) return LastErrnoError(absl::StrCat("entry \"", name, "\": ", what));
+  UCR_RETURN_IF_ERROR(RemoveExisting(dirfd, base, name));
+  UCR_ASSIGN_OR_RETURN(dirfd, Dir(parent, name));  // RemoveExisting may drop the cache
+  if (make(dirfd) != 0) return LastErrnoError(absl::StrCat("entry \"", name, "\": ", what));
+  return dirfd;
+}
+
+absl::Status EntryWriter::FinishNode(int dirfd, const std::string& base, archive_entry* e,
+                                     const std::string& name) {
+  UCR_RETURN_IF_ERROR(ApplyOwnerModeXattrsAt(dirfd, base, e, name));
   struct timespec times[2];
   EntryTimes(e, times);
-  if (::utimensat(dirfd, base_str.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (::utimensat(dirfd, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     return LastErrnoError(absl::StrCat("entry \"", name, "\": utimes"));
   }
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
@@ -42,6 +43,14 @@ class EntryWriter {
   absl::StatusOr<int> LookupDir(const std::string& rel, const std::string& entry, bool create);
   // Removes whatever is at `rel` (`base` in `dirfd`) so an entry can replace it.
   absl::Status RemoveExisting(int dirfd, const std::string& base, const std::string& rel);
+  // Creates `name` (`base` in directory `parent`) with `make(dirfd)`, a syscall
+  // returning 0 or -1/errno; on EEXIST what is there is removed (a later entry
+  // replaces an earlier one) and `make` runs once more. Returns the parent's fd.
+  absl::StatusOr<int> CreateReplacing(const std::string& parent, const std::string& base,
+                                      const std::string& name, const char* what,
+                                      absl::FunctionRef<int(int dirfd)> make);
+  // Owner, mode, xattrs and times of a non-directory entry just created.
+  absl::Status FinishNode(int dirfd, const std::string& base, archive_entry* e, const std::string& name);
 
   absl::Status Whiteout(const std::string& parent, const std::string& base, const std::string& name);
   absl::Status Directory(archive_entry* e, const std::string& name);
