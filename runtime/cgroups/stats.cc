@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/status.h"
 #include "runtime/cgroups/cgroup_files.h"
@@ -23,12 +24,6 @@ uint64_t LimitOrZero(uint64_t limit) { return limit >= (uint64_t{1} << 62) ? 0 :
 uint64_t Get(const std::map<std::string, uint64_t>& m, const std::string& key) {
   auto it = m.find(key);
   return it == m.end() ? 0 : it->second;
-}
-
-uint64_t NowNs() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 bool IsDir(const std::string& path) {
@@ -95,7 +90,7 @@ absl::StatusOr<Stats> Cgroup::ReadStats() const {
     return absl::NotFoundError(absl::StrCat("cgroup ", path_, " does not exist"));
   }
   Stats s;
-  s.timestamp_ns = NowNs();
+  s.timestamp_ns = static_cast<uint64_t>(UnixNanosNow());
   absl::Status st = hierarchy_.version() == Version::kV1 ? ReadV1(hierarchy_, path_, &s)
                                                          : ReadV2(Dirs().front(), &s);
   if (!st.ok()) return Annotate(st, absl::StrCat("read stats of cgroup ", path_));

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -21,12 +22,6 @@
 
 namespace ucr::runtime {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Namespace Join(std::string path) { return Namespace{NsMode::kJoin, std::move(path)}; }
 Namespace Host() { return Namespace{NsMode::kHost, ""}; }
@@ -106,7 +101,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
   r.image_id = image.id;
   r.image_ref = image.image_ref;
   r.mounts = request.mounts;
-  r.created_at = NowNs();
+  r.created_at = UnixNanosNow();
   r.stop_signal = request.stop_signal;
   if (r.stop_signal == 0) {
     absl::StatusOr<int> image_signal = ParseSignal(image.config.stop_signal);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "common/scoped_mount.h"
@@ -13,12 +14,6 @@
 
 namespace ucr::runtime {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* StateName(ContainerState state) {
   switch (state) {
@@ -50,7 +45,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   UCR_RETURN_IF_ERROR(Annotate(launcher_->Start(paths_.ContainerStateDir(id)), absl::StrCat("start container ", id)));
   record.state = ContainerState::kRunning;
-  record.started_at = NowNs();
+  record.started_at = UnixNanosNow();
   UCR_RETURN_IF_ERROR(Save(record));
   Publish(entry.get(), record);
   return absl::OkStatus();
@@ -64,7 +59,7 @@ absl::Status ContainerManager::StopLocked(ContainerRecord* record, std::chrono::
     // Never started: nothing of the user's ran; kill the waiting process.
     UCR_RETURN_IF_ERROR(launcher_->Destroy(dir));
     record->state = ContainerState::kExited;
-    record->finished_at = NowNs();
+    record->finished_at = UnixNanosNow();
     record->exit_code = 137;
     record->reason = "Error";
     record->message = "stopped before it was started";

@@ -8,22 +8,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/json_state.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "runtime/state/lookup.h"
 
 namespace ucr::runtime {
-namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 ContainerManager::ContainerManager(const Paths& paths, SandboxManager* sandboxes,
                                    image::ImageProvider* images, Launcher* launcher)
     : paths_(paths), sandboxes_(sandboxes), images_(images), launcher_(launcher) {}
@@ -62,7 +53,7 @@ bool ContainerManager::Refresh(ContainerRecord* r) {
   if (exit.ok() && exit->has_value()) {
     const ExitStatus& status = **exit;
     r->exit_code = status.exit_code;
-    r->finished_at = status.finished_at_ns != 0 ? status.finished_at_ns : NowNs();
+    r->finished_at = status.finished_at_ns != 0 ? status.finished_at_ns : UnixNanosNow();
     absl::StatusOr<uint64_t> ooms = cgroup.OomKillCount();
     bool oom = status.oom_killed || (ooms.ok() && *ooms > 0);
     r->reason = oom ? "OOMKilled" : status.exit_code == 0 ? "Completed" : "Error";
@@ -73,7 +64,7 @@ bool ContainerManager::Refresh(ContainerRecord* r) {
   // rebooted): whatever is left of the container must not run unmanaged.
   (void)cgroup.KillAll(SIGKILL, std::chrono::milliseconds(2000));
   r->exit_code = 255;
-  r->finished_at = NowNs();
+  r->finished_at = UnixNanosNow();
   r->reason = "MonitorDied";
   r->message = exit.ok() ? "the container's monitor died without recording an exit status"
                          : absl::StrCat("monitor died: ", exit.status().message());

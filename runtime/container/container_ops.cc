@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "runtime/container/container_manager.h"
 
@@ -82,8 +83,7 @@ absl::StatusOr<ContainerStats> ContainerManager::Stats(const std::string& id_or_
   absl::StatusOr<cgroups::DiskUsage> usage = cgroups::MeasureDiskUsage(out.writable_layer_dir);
   if (usage.ok()) out.writable_layer = *usage;
   if (out.cgroup.timestamp_ns == 0) {
-    out.cgroup.timestamp_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count());
+    out.cgroup.timestamp_ns = static_cast<uint64_t>(UnixNanosNow());
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -16,12 +17,6 @@
 
 namespace ucr::runtime {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 absl::Status ValidateSpec(const PodSpec& spec) {
   if (spec.metadata.name.empty()) {
@@ -80,7 +75,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const PodSpec& spec, const std::
   record.id = NewId();
   record.spec = spec;
   record.fingerprint = fingerprint;
-  record.created_at = NowNs();
+  record.created_at = UnixNanosNow();
   UCR_ASSIGN_OR_RETURN(std::string ip, Setup(&record));
   record.state = SandboxState::kReady;
   UCR_RETURN_IF_ERROR(Save(record));
