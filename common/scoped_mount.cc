@@ -3,12 +3,11 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/mountinfo.h"
 #include "common/status.h"
 
 namespace ucr {
@@ -44,32 +43,13 @@ absl::Status ScopedMount::Unmount() {
   return absl::OkStatus();
 }
 
-// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-static std::string UnescapeMountinfo(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      int v = (s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0');
-      out.push_back(static_cast<char>(v));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 absl::Status UnmountAllUnder(const std::string& root) {
-  std::ifstream in("/proc/self/mountinfo");
-  if (!in) return LastErrnoError("open /proc/self/mountinfo");
+  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
+  if (!mounts.ok()) return mounts.status();
   std::vector<std::string> targets;
-  std::string line;
   std::string prefix = root.ends_with('/') ? root : root + "/";
-  while (std::getline(in, line)) {
-    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
-    if (fields.size() < 5) continue;
-    std::string mount_point = UnescapeMountinfo(fields[4]);
-    if (mount_point == root || mount_point.starts_with(prefix)) targets.push_back(mount_point);
+  for (MountInfoEntry& m : *mounts) {
+    if (m.mount_point == root || m.mount_point.starts_with(prefix)) targets.push_back(std::move(m.mount_point));
   }
   // Deepest first so that parents are not busy with their children.
   std::sort(targets.begin(), targets.end(),

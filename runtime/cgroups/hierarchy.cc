@@ -2,11 +2,11 @@
 #include <algorithm>
 #include <set>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
+#include "common/mountinfo.h"
 #include "common/status.h"
 #include "runtime/cgroups/cgroup_files.h"
 #include "runtime/cgroups/cgroups.h"
@@ -23,46 +23,8 @@ bool IsV1Controller(absl::string_view option) {
   return kKnown.count(option) > 0 || absl::StartsWith(option, "name=");
 }
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string UnescapeMountPath(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && absl::ascii_isdigit(s[i + 1]) &&
-        absl::ascii_isdigit(s[i + 2]) && absl::ascii_isdigit(s[i + 3])) {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 bool IsUnder(absl::string_view path, absl::string_view root) {
   return path == root || absl::StartsWith(path, absl::StrCat(root, "/"));
-}
-
-struct MountLine {
-  std::string mount_point;
-  std::string fs_type;
-  std::vector<std::string> super_options;
-};
-
-std::vector<MountLine> ParseCgroupMounts(absl::string_view mountinfo) {
-  std::vector<MountLine> out;
-  for (absl::string_view line : absl::StrSplit(mountinfo, '\n', absl::SkipEmpty())) {
-    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
-    auto dash = std::find(fields.begin(), fields.end(), "-");
-    if (fields.size() < 7 || dash == fields.end() || fields.end() - dash < 4) continue;
-    MountLine m{UnescapeMountPath(fields[4]), std::string(*(dash + 1)), {}};
-    if (m.fs_type != "cgroup" && m.fs_type != "cgroup2") continue;
-    for (absl::string_view opt : absl::StrSplit(*(dash + 3), ',')) {
-      m.super_options.emplace_back(opt);
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
 }
 
 absl::StatusOr<Mount> V2Mount(const std::string& path) {
@@ -89,7 +51,8 @@ absl::StatusOr<Hierarchy> Hierarchy::FromMountInfo(absl::string_view mountinfo,
   std::string v2_path;
   bool has_v1_controller = false;
   std::set<std::vector<std::string>> seen;
-  for (MountLine& line : ParseCgroupMounts(mountinfo)) {
+  for (MountInfoEntry& line : ParseMountInfo(mountinfo)) {
+    if (line.fs_type != "cgroup" && line.fs_type != "cgroup2") continue;
     if (!IsUnder(line.mount_point, root)) continue;
     if (line.fs_type == "cgroup2") {
       // Prefer the one at the root (pure v2) over a hybrid host's /unified.

@@ -113,6 +113,27 @@ TEST_F(ContainerTest, CgroupFilesHoldTheLimitsAndUpdatesApplyLive) {
   EXPECT_EQ(ContainerStatus(id).resources().linux().memory_limit_in_bytes(), 96 << 20);
 }
 
+
+// Inside, /sys/fs/cgroup/<controller> is the container's own cgroup, read-only
+// (as with runc on v1): the limit is at the top and no other cgroup shows.
+TEST_F(ContainerTest, ContainerSeesItsOwnCgroupsReadOnly) {
+  v1::PodSandboxConfig pc = PodConfig("cgview");
+  std::string pod = RunPod(pc);
+  v1::ContainerConfig c = ContainerConfig("viewer", kSleep);
+  c.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(48 << 20);
+  std::string id = RunContainer(pod, pc, c);
+  v1::ExecSyncResponse out;
+  ASSERT_TRUE(ExecSync(id, {"cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), absl::StrCat(48 << 20, "\n"));
+  ASSERT_TRUE(ExecSync(id, {"sh", "-c", "ls -d /sys/fs/cgroup/memory/*/ /sys/fs/cgroup/pids/*/ 2>/dev/null | wc -l"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), "0\n");  // no child cgroups: not the host's tree
+  ASSERT_TRUE(ExecSync(id, {"sh", "-c", "grep -qx $$ /sys/fs/cgroup/pids/cgroup.procs && echo mine"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), "mine\n");  // the exec runs in the cgroup shown
+  ASSERT_TRUE(ExecSync(id, {"sh", "-c", "echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes || echo refused; "
+                                        "mkdir /sys/fs/cgroup/x || echo refused"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), "refused\nrefused\n") << out.stderr();
+  EXPECT_EQ(*ReadFile(CgroupFile(pod, id, "memory.limit_in_bytes")), absl::StrCat(48 << 20, "\n"));
+}
 TEST_F(ContainerTest, LogFileHasTheCriFormat) {
   v1::PodSandboxConfig pc = PodConfig("logs");
   std::string pod = RunPod(pc);

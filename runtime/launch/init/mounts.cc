@@ -19,71 +19,12 @@
 #include "common/files.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
+#include "runtime/launch/init/cgroup_view.h"
+#include "runtime/launch/init/in_root.h"
 #include "runtime/launch/init/mount_options.h"
 
 namespace ucr::runtime::init {
 namespace {
-
-std::string FdPath(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
-
-// Opens `path` inside the tree at `rootfd`, with symlinks resolved as if
-// rootfd were "/": a hostile image cannot point a mount outside its rootfs.
-absl::StatusOr<UniqueFd> OpenInRoot(int rootfd, const std::string& path, int flags = O_PATH) {
-  struct open_how how = {};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string rel(absl::StripLeadingAsciiWhitespace(path));
-  while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-  if (rel.empty()) rel = ".";
-  int fd = static_cast<int>(::syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how));
-  if (fd < 0) return LastErrnoError(absl::StrCat("open ", path, " in rootfs"));
-  return UniqueFd(fd);
-}
-
-// mkdir -p (or touch for a file) inside the rootfs; returns an O_PATH fd.
-// A dangling symlink on the way (an image's /etc/resolv.conf pointing into
-// /run, say) gets its target created, as runc does.
-absl::StatusOr<UniqueFd> MakeMountPoint(int rootfd, const std::string& dest, bool dir,
-                                        int depth = 0) {
-  if (auto fd = OpenInRoot(rootfd, dest); fd.ok() || !absl::IsNotFound(fd.status())) return fd;
-  if (depth > 8) return absl::InvalidArgumentError(absl::StrCat("too many symlinks at ", dest));
-  std::vector<std::string> parts = absl::StrSplit(dest, '/', absl::SkipEmpty());
-  std::string prefix;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    std::string parent = prefix.empty() ? "/" : prefix;
-    prefix += "/" + parts[i];
-    if (OpenInRoot(rootfd, prefix).ok()) continue;
-    UCR_ASSIGN_OR_RETURN(UniqueFd pfd, OpenInRoot(rootfd, parent, O_DIRECTORY | O_RDONLY));
-    bool last = i + 1 == parts.size();
-    if (!last || dir) {
-      if (::mkdirat(pfd.get(), parts[i].c_str(), 0755) != 0 && errno != EEXIST)
-        return LastErrnoError(absl::StrCat("mkdir ", prefix, " in rootfs"));
-    } else {
-      int f =
-          ::openat(pfd.get(), parts[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (f < 0 && errno == ELOOP) {
-        char target[4096];
-        ssize_t n = ::readlinkat(pfd.get(), parts[i].c_str(), target, sizeof target - 1);
-        if (n <= 0) return LastErrnoError(absl::StrCat("readlink ", prefix, " in rootfs"));
-        std::string t(target, static_cast<size_t>(n));
-        if (t[0] != '/') t = absl::StrCat(parent, "/", t);
-        UCR_RETURN_IF_ERROR(MakeMountPoint(rootfd, t, dir, depth + 1).status());
-        break;
-      }
-      if (f < 0) return LastErrnoError(absl::StrCat("create ", prefix, " in rootfs"));
-      ::close(f);
-    }
-  }
-  return OpenInRoot(rootfd, dest);
-}
-
-absl::Status Remount(int rootfd, const std::string& dest, unsigned long flags) {
-  // Reopen: the fd used to mount still points below the new mount.
-  UCR_ASSIGN_OR_RETURN(UniqueFd top, OpenInRoot(rootfd, dest));
-  if (::mount(nullptr, FdPath(top.get()).c_str(), nullptr, flags, nullptr) != 0)
-    return LastErrnoError(absl::StrCat("remount ", dest));
-  return absl::OkStatus();
-}
 
 bool IsBind(const Mount& m, const MountFlags& f) { return m.type == "bind" || (f.flags & MS_BIND); }
 
@@ -170,45 +111,6 @@ absl::Status CreateDevices(int rootfd, bool tty) {
   return absl::OkStatus();
 }
 
-// A read-only view of our cgroups: each v1 hierarchy mounted under a tmpfs
-// (inside a cgroup namespace it shows only the container's subtree), or the
-// v2 tree. The tmpfs is made read-only at the end.
-absl::Status MountCgroups(int rootfd) {
-  const unsigned long kRo = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
-  struct statfs sfs;
-  if (::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-    return MountOne(rootfd,
-                    {"cgroup", "/sys/fs/cgroup", "cgroup2", {"nosuid", "nodev", "noexec", "ro"}});
-  }
-  UCR_RETURN_IF_ERROR(MountOne(
-      rootfd, {"tmpfs", "/sys/fs/cgroup", "tmpfs", {"nosuid", "nodev", "noexec", "mode=755"}}));
-  UCR_ASSIGN_OR_RETURN(std::string self, ReadFile("/proc/self/cgroup"));
-  UCR_ASSIGN_OR_RETURN(UniqueFd cg, OpenInRoot(rootfd, "/sys/fs/cgroup", O_DIRECTORY | O_RDONLY));
-  for (absl::string_view line : absl::StrSplit(self, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
-    if (f.size() != 3) continue;
-    std::string ctrls = f[1], dir = f[1], type = "cgroup", data = f[1];
-    if (ctrls.empty()) {
-      dir = "unified", type = "cgroup2", data = "";
-    } else if (absl::StartsWith(ctrls, "name=")) {
-      dir = ctrls.substr(5), data = absl::StrCat("none,", ctrls);
-    }
-    if (::mkdirat(cg.get(), dir.c_str(), 0755) != 0 && errno != EEXIST)
-      return LastErrnoError(absl::StrCat("mkdir /sys/fs/cgroup/", dir));
-    UCR_ASSIGN_OR_RETURN(UniqueFd t, OpenInRoot(rootfd, absl::StrCat("/sys/fs/cgroup/", dir)));
-    if (::mount("cgroup", FdPath(t.get()).c_str(), type.c_str(), kRo,
-                data.empty() ? nullptr : data.c_str()) != 0)
-      return LastErrnoError(absl::StrCat("mount cgroup ", dir));
-    if (ctrls.find(',') != std::string::npos && !absl::StartsWith(ctrls, "name=")) {
-      for (absl::string_view c : absl::StrSplit(ctrls, ',')) {
-        std::string name(c);
-        (void)::symlinkat(dir.c_str(), cg.get(), name.c_str());
-      }
-    }
-  }
-  return Remount(rootfd, "/sys/fs/cgroup", MS_REMOUNT | kRo);
-}
-
 absl::Status PivotInto(const std::string& rootfs) {
   if (::chdir(rootfs.c_str()) != 0) return LastErrnoError(absl::StrCat("chdir ", rootfs));
   // pivot_root(".", ".") stacks the old root on top of the new one; unmounting
@@ -257,7 +159,7 @@ absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
     if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get(), spec.process.tty));
   }
   if (!overridden.count("/sys") && !overridden.count("/sys/fs/cgroup"))
-    UCR_RETURN_IF_ERROR(MountCgroups(rootfd.get()));
+    UCR_RETURN_IF_ERROR(MountCgroupView(rootfd.get()));
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
     auto clone = shared.find(i);
