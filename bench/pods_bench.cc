@@ -8,6 +8,11 @@
 // namespaces, as the kubelet asks by default. The container exits on SIGTERM
 // at once (`trap 'exit 0' TERM; sleep & wait`), so StopContainer measures the
 // runtime, not a grace period.
+//
+// Then pods on a bridge network (bench/bridge_network.h: the same conflist and
+// Debian's plugins for both runtimes): RunPodSandbox, StopPodSandbox and
+// RemovePodSandbox of pods with the kubelet's default namespaces (own network
+// and IPC, per-container PID), and a check that nothing was left behind.
 #include <grpcpp/grpcpp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -32,6 +37,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "api.grpc.pb.h"
+#include "bench/bridge_network.h"
 #include "common/child_process.h"
 #include "common/files.h"
 #include "common/unique_fd.h"
@@ -86,6 +92,8 @@ std::vector<pid_t> PidsWithCmdline(const std::string& needle) {
 struct Figures {
   std::vector<double> run_pod, create_start, exec, stop, stop_remove;
   double daemon_rss = 0, per_container_rss = 0;
+  // Pods on the bridge network.
+  std::vector<double> net_run, net_stop, net_remove;
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -159,6 +167,62 @@ v1::ContainerConfig ContainerConfig() {
   return c;
 }
 
+// The bench's bridge network: set by main() when it is measured.
+struct BridgeSetup {
+  bool enabled = false;
+  bool ip_masq = true;
+  std::string conflist;  // the same text for both runtimes
+  std::string ipam_dir;
+};
+BridgeSetup g_bridge;
+
+v1::PodSandboxConfig BridgePodConfig(int round, const std::string& log_dir) {
+  v1::PodSandboxConfig c = PodConfig(round, log_dir);
+  c.mutable_metadata()->set_name(absl::StrCat("bench-net-", round));
+  c.mutable_metadata()->set_uid(absl::StrCat("bench-net-uid-", round));
+  auto* ns = c.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ns->set_network(v1::POD);
+  ns->set_pid(v1::CONTAINER);
+  ns->set_ipc(v1::POD);
+  return c;
+}
+
+// Run/Stop/Remove of pods on the bridge network; the first pod's IP must be
+// in the bench subnet (so CNI really ran).
+void MeasureBridge(Cri& cri, int rounds, const std::string& log_dir, Figures* f) {
+  for (int i = 0; i < rounds; ++i) {
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = BridgePodConfig(i, log_dir);
+    auto t0 = Clock::now();
+    std::string pod = cri.Call<v1::RunPodSandboxRequest, v1::RunPodSandboxResponse>(
+        "RunPodSandbox (bridge)", &v1::RuntimeService::Stub::RunPodSandbox, run).pod_sandbox_id();
+    auto t1 = Clock::now();
+    if (i == 0) {
+      v1::PodSandboxStatusRequest status;
+      status.set_pod_sandbox_id(pod);
+      std::string ip = cri.Call<v1::PodSandboxStatusRequest, v1::PodSandboxStatusResponse>(
+          "PodSandboxStatus", &v1::RuntimeService::Stub::PodSandboxStatus, status).status().network().ip();
+      if (!absl::StartsWith(ip, ucr::bench::kBridgeSubnetPrefix)) {
+        Die(absl::StrCat("bridge pod got IP \"", ip, "\", not one of ", ucr::bench::kBridgeSubnetPrefix, "0/24"));
+      }
+    }
+    v1::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(pod);
+    auto t2 = Clock::now();
+    cri.Call<v1::StopPodSandboxRequest, v1::StopPodSandboxResponse>(
+        "StopPodSandbox (bridge)", &v1::RuntimeService::Stub::StopPodSandbox, stop);
+    auto t3 = Clock::now();
+    v1::RemovePodSandboxRequest rm;
+    rm.set_pod_sandbox_id(pod);
+    cri.Call<v1::RemovePodSandboxRequest, v1::RemovePodSandboxResponse>(
+        "RemovePodSandbox (bridge)", &v1::RuntimeService::Stub::RemovePodSandbox, rm);
+    auto t4 = Clock::now();
+    f->net_run.push_back(Ms(t1 - t0));
+    f->net_stop.push_back(Ms(t3 - t2));
+    f->net_remove.push_back(Ms(t4 - t3));
+  }
+}
+
 // `per_container_pid` finds the per-container process of a running container.
 Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::string& log_dir,
                 const std::function<pid_t(const std::string& container_id)>& per_container_pid) {
@@ -215,6 +279,7 @@ Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::
     f.stop.push_back(Ms(t5 - t4));
     f.stop_remove.push_back(Ms(t6 - t4));
   }
+  if (g_bridge.enabled && !g_own_namespaces) MeasureBridge(cri, rounds, log_dir, &f);
   return f;
 }
 
@@ -236,11 +301,22 @@ std::string MakeTempDir(const char* prefix) {
   return tmpl;
 }
 
+void WriteBridgeConf(const std::string& conf_dir) {
+  if (absl::Status st = ucr::bench::WriteBridgeConflist(conf_dir, g_bridge.conflist); !st.ok()) {
+    Die(std::string(st.message()));
+  }
+}
+
 Figures RunUcrd(int rounds) {
   std::string dir = MakeTempDir("ucr-pods-bench");
   std::string socket = dir + "/ucrd.sock";
   std::string config = absl::StrCat("socket = \"", socket, "\"\nroot_dir = \"", dir, "/root\"\nstate_dir = \"",
                                     dir, "/state\"\nlog_level = \"warn\"\n");
+  if (g_bridge.enabled && !g_own_namespaces) {
+    WriteBridgeConf(dir + "/cni-conf");
+    absl::StrAppend(&config, "[cni]\nconf_dir = \"", dir, "/cni-conf\"\nbin_dirs = [\"", ucr::bench::kPluginDir,
+                    "\"]\n");
+  }
   if (!ucr::WriteFileAtomic(dir + "/config.toml", config).ok()) Die("write config");
   ucr::SpawnOptions opts;
   opts.argv = {UCRD_BINARY, "--config", dir + "/config.toml"};
@@ -270,6 +346,10 @@ Figures RunContainerd(int rounds) {
     if (!r.ok() || r->exit_code != 0) Die(absl::StrCat("containerd.sh ", verb, " failed"));
     return r->out;
   };
+  if (g_bridge.enabled) {  // hack/containerd.sh points containerd's CRI at these two
+    WriteBridgeConf(dir + "/cni-conf");
+    if (::symlink(ucr::bench::kPluginDir, (dir + "/cni-bin").c_str()) != 0) Die("symlink cni-bin");
+  }
   std::string out = run("start");
   std::string socket;
   pid_t pid = 0;
@@ -302,25 +382,63 @@ void PrintRow(const char* what, const std::vector<double>& u, const std::vector<
   std::printf("\n");
 }
 
+// The bridge network's figures, then whether the runs left anything behind;
+// the bridge itself is deleted here.
+void ReportBridge(const Figures& u, const Figures* c, int netns_before) {
+  std::printf("bridge network %s (%s, host-local %s0/24, portmap; ipMasq %s%s), pods with own net+IPC ns:\n",
+              ucr::bench::kBridgeNetwork, ucr::bench::kBridgeName, ucr::bench::kBridgeSubnetPrefix,
+              g_bridge.ip_masq ? "on" : "off",
+              g_bridge.ip_masq ? " as in containerd's and CRI-O's example bridge configs" : ", --no-ipmasq");
+  PrintRow("RunPodSandbox (bridge)", u.net_run, c ? &c->net_run : nullptr, 0.2);
+  PrintRow("StopPodSandbox (bridge)", u.net_stop, c ? &c->net_stop : nullptr, 0.2);
+  PrintRow("RemovePodSandbox (bridge)", u.net_remove, c ? &c->net_remove : nullptr, 0);
+  std::vector<std::string> left = ucr::bench::BridgeLeftovers(g_bridge.ipam_dir, netns_before);
+  std::vector<std::string> after_removal = ucr::bench::RemoveBridge();
+  left.insert(left.end(), after_removal.begin(), after_removal.end());
+  if (left.empty()) {
+    std::printf("bridge network left behind: nothing (no veth, host-local allocation, iptables rule, netns; "
+                "bridge deleted)\n");
+  } else {
+    std::printf("bridge network LEFT BEHIND:\n");
+    for (const std::string& what : left) std::printf("  %s\n", what.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int rounds = 50;
   bool with_containerd = true;
+  g_bridge.enabled = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rounds" && i + 1 < argc) {
       rounds = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--no-containerd") {
       with_containerd = false;
+    } else if (a == "--no-bridge") {
+      g_bridge.enabled = false;
+    } else if (a == "--no-ipmasq") {
+      g_bridge.ip_masq = false;
     } else {
-      Die("usage: pods_bench [--rounds N] [--no-containerd]");
+      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq]");
     }
   }
   if (::geteuid() != 0) Die("run as root");
   bool containerd = with_containerd && ::access("/usr/bin/containerd", X_OK) == 0;
-  std::printf("pods_bench: %d rounds, host-network + host-IPC pods, %s\n", rounds,
+  std::printf("pods_bench: %d rounds, host-network + host-IPC pods%s, %s\n", rounds,
+              g_bridge.enabled ? " and bridge-network pods" : "",
               containerd ? "ucrd and containerd (runc)" : "ucrd only (containerd not installed)");
+  std::string bridge_dir;
+  int netns_before = ucr::bench::CountRunNetns();
+  if (g_bridge.enabled) {
+    if (::access((std::string(ucr::bench::kPluginDir) + "/bridge").c_str(), X_OK) != 0) {
+      Die("no CNI plugins in /usr/lib/cni (apt-get install containernetworking-plugins), or pass --no-bridge");
+    }
+    bridge_dir = MakeTempDir("ucr-pods-bench-cni");
+    g_bridge.ipam_dir = bridge_dir + "/ipam";
+    g_bridge.conflist = ucr::bench::BridgeConflist(g_bridge.ipam_dir, g_bridge.ip_masq);
+  }
   Figures u = RunUcrd(rounds);
   g_own_namespaces = true;
   Figures own = RunUcrd(rounds);
@@ -337,7 +455,11 @@ int main(int argc, char** argv) {
   PrintRow("  StopContainer", own.stop, nullptr, 0);
   std::printf("RSS: ucrd %.1f MiB, one ucr-monitor %.2f MiB (target < 1)\n", u.daemon_rss, u.per_container_rss);
   std::fflush(stdout);
-  if (!containerd) return 0;
+  if (!containerd) {
+    if (g_bridge.enabled) ReportBridge(u, nullptr, netns_before);
+    if (!bridge_dir.empty()) (void)ucr::RemoveTree(bridge_dir);
+    return 0;
+  }
   // containerd's CRI needs a sandbox image that keeps running; hack/containerd.sh
   // uses busybox (exits at once) when no pause image is available, so
   // containerd's StartContainer may fail here: then only the figures above count.
@@ -349,6 +471,8 @@ int main(int argc, char** argv) {
     std::printf("containerd could not be measured (see above); reference figures from issue 4 on this "
                 "machine kind, containerd 1.6 + runc: RunPodSandbox 235 ms, StartContainer 153 ms, "
                 "StopContainer 183 ms\n");
+    if (g_bridge.enabled) ReportBridge(u, nullptr, netns_before);
+    if (!bridge_dir.empty()) (void)ucr::RemoveTree(bridge_dir);
     return 0;
   }
   std::printf("ucrd vs containerd, same run:\n");
@@ -358,5 +482,7 @@ int main(int argc, char** argv) {
   PrintRow("StopContainer", u.stop, &c.stop, 0.05);
   PrintRow("StopContainer+Remove", u.stop_remove, &c.stop_remove, 0);
   std::printf("RSS: containerd %.1f MiB, one containerd-shim %.2f MiB\n", c.daemon_rss, c.per_container_rss);
+  if (g_bridge.enabled) ReportBridge(u, &c, netns_before);
+  if (!bridge_dir.empty()) (void)ucr::RemoveTree(bridge_dir);
   return 0;
 }

@@ -1,0 +1,116 @@
+#include "bench/bridge_network.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/child_process.h"
+#include "common/files.h"
+
+namespace ucr::bench {
+namespace {
+
+std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  while (struct dirent* e = d ? ::readdir(d) : nullptr) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+std::string RunOut(const std::vector<std::string>& argv) {
+  absl::StatusOr<CommandResult> r = RunCommand(argv, std::nullopt, "", std::chrono::seconds(30));
+  return r.ok() ? r->out : "";
+}
+
+// IPv4 addresses of the bench subnet on any host interface.
+std::vector<std::string> SubnetAddressesOnHost() {
+  std::vector<std::string> out;
+  struct ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (struct ifaddrs* ifa = list; ifa != nullptr; ifa = ifa->ifa_next) {
+    if (ifa->ifa_addr == nullptr || ifa->ifa_addr->sa_family != AF_INET) continue;
+    char buf[INET_ADDRSTRLEN];
+    auto* sin = reinterpret_cast<struct sockaddr_in*>(ifa->ifa_addr);
+    if (::inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf) == nullptr) continue;
+    if (absl::StartsWith(buf, kBridgeSubnetPrefix)) out.push_back(absl::StrCat(buf, " on ", ifa->ifa_name));
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+}  // namespace
+
+std::string BridgeConflist(const std::string& ipam_dir, bool ip_masq) {
+  return absl::StrCat(R"({
+  "cniVersion": "1.0.0",
+  "name": ")", kBridgeNetwork, R"(",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": ")", kBridgeName, R"(",
+      "isGateway": true,
+      "ipMasq": )", ip_masq ? "true" : "false", R"(,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": ")", kBridgeSubnetPrefix, R"(0/24"}]],
+        "routes": [{"dst": "0.0.0.0/0"}],
+        "dataDir": ")", ipam_dir, R"("
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+)");
+}
+
+absl::Status WriteBridgeConflist(const std::string& conf_dir, const std::string& conflist) {
+  if (absl::Status st = MakeDirs(conf_dir, 0755); !st.ok()) return st;
+  return WriteFileAtomic(absl::StrCat(conf_dir, "/10-", kBridgeNetwork, ".conflist"), conflist, 0644);
+}
+
+int CountRunNetns() { return static_cast<int>(DirEntries("/run/netns").size()); }
+
+std::vector<std::string> BridgeLeftovers(const std::string& ipam_dir, int netns_before) {
+  std::vector<std::string> left;
+  for (const std::string& port : DirEntries(absl::StrCat("/sys/class/net/", kBridgeName, "/brif"))) {
+    left.push_back(absl::StrCat("interface ", port, " on ", kBridgeName));
+  }
+  for (const std::string& f : DirEntries(absl::StrCat(ipam_dir, "/", kBridgeNetwork))) {
+    if (f != "lock" && !absl::StartsWith(f, "last_reserved_ip")) left.push_back("host-local allocation " + f);
+  }
+  std::string rules = RunOut({"/usr/sbin/iptables-save"});
+  for (absl::string_view line : absl::StrSplit(rules, '\n')) {
+    if (absl::StrContains(line, absl::StrCat("\\\"", kBridgeNetwork, "\\\"")) ||
+        absl::StrContains(line, absl::StrCat("\"", kBridgeNetwork, "\""))) {
+      left.push_back(absl::StrCat("iptables: ", line));
+    }
+  }
+  int netns = CountRunNetns();
+  if (netns > netns_before) left.push_back(absl::StrCat(netns - netns_before, " more entries in /run/netns"));
+  return left;
+}
+
+std::vector<std::string> RemoveBridge() {
+  if (::access(absl::StrCat("/sys/class/net/", kBridgeName).c_str(), F_OK) == 0) {
+    (void)RunOut({"/usr/sbin/ip", "link", "del", kBridgeName});
+  }
+  std::vector<std::string> left = SubnetAddressesOnHost();
+  if (::access(absl::StrCat("/sys/class/net/", kBridgeName).c_str(), F_OK) == 0) {
+    left.push_back(absl::StrCat("bridge ", kBridgeName, " still exists"));
+  }
+  return left;
+}
+
+}  // namespace ucr::bench
