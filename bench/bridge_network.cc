@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/child_process.h"
 #include "common/files.h"
+#include "nlohmann/json.hpp"
 
 namespace ucr::bench {
 namespace {
@@ -47,6 +48,29 @@ std::vector<std::string> SubnetAddressesOnHost() {
   }
   ::freeifaddrs(list);
   return out;
+}
+
+std::vector<std::string> PluginEnv(const std::string& command, const std::string& id, const std::string& netns) {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "CNI_COMMAND=" + command,
+          "CNI_CONTAINERID=" + id,
+          "CNI_NETNS=" + netns,
+          "CNI_IFNAME=eth0",
+          absl::StrCat("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=byhand;"
+                       "K8S_POD_INFRA_CONTAINER_ID=", id, ";K8S_POD_UID=byhand"),
+          absl::StrCat("CNI_PATH=", kPluginDir)};
+}
+
+// One timed plugin call; the plugin's stdout, or an error.
+absl::StatusOr<std::string> TimedPluginCall(const std::string& command, const std::string& id,
+                                            const std::string& netns, const std::string& input, double* ms) {
+  auto t0 = std::chrono::steady_clock::now();
+  absl::StatusOr<CommandResult> r = RunCommand({absl::StrCat(kPluginDir, "/bridge")}, PluginEnv(command, id, netns),
+                                               input, std::chrono::seconds(60));
+  *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) return absl::InternalError(absl::StrCat("bridge ", command, ": ", r->out, r->err));
+  return r->out;
 }
 
 }  // namespace
@@ -100,6 +124,42 @@ std::vector<std::string> BridgeLeftovers(const std::string& ipam_dir, int netns_
   int netns = CountRunNetns();
   if (netns > netns_before) left.push_back(absl::StrCat(netns - netns_before, " more entries in /run/netns"));
   return left;
+}
+
+PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist) {
+  PluginTimes times;
+  nlohmann::json list = nlohmann::json::parse(conflist, nullptr, false);
+  if (list.is_discarded()) return {{}, {}, "conflist does not parse"};
+  // What ucrd gives the plugin: its own object plus the list's name and version.
+  nlohmann::json conf = list["plugins"][0];
+  conf["name"] = list["name"];
+  conf["cniVersion"] = list["cniVersion"];
+  const std::string ns_name = "ucrbench-byhand";
+  const std::string netns = "/run/netns/" + ns_name;
+  for (int i = 0; i < rounds && times.error.empty(); ++i) {
+    (void)RunOut({"/usr/sbin/ip", "netns", "add", ns_name});
+    if (::access(netns.c_str(), F_OK) != 0) {
+      times.error = "ip netns add " + ns_name + " failed";
+      break;
+    }
+    std::string id = absl::StrCat("ucrbench-byhand-", i);
+    double add_ms = 0, del_ms = 0;
+    absl::StatusOr<std::string> result = TimedPluginCall("ADD", id, netns, conf.dump(), &add_ms);
+    nlohmann::json del_conf = conf;
+    if (result.ok()) {
+      del_conf["prevResult"] = nlohmann::json::parse(*result, nullptr, false);
+    } else {
+      times.error = std::string(result.status().message());
+    }
+    absl::StatusOr<std::string> del = TimedPluginCall("DEL", id, netns, del_conf.dump(), &del_ms);
+    if (!del.ok() && times.error.empty()) times.error = std::string(del.status().message());
+    (void)RunOut({"/usr/sbin/ip", "netns", "del", ns_name});
+    if (times.error.empty()) {
+      times.add.push_back(add_ms);
+      times.del.push_back(del_ms);
+    }
+  }
+  return times;
 }
 
 std::vector<std::string> RemoveBridge() {

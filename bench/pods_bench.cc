@@ -392,6 +392,21 @@ void ReportBridge(const Figures& u, const Figures* c, int netns_before) {
   PrintRow("RunPodSandbox (bridge)", u.net_run, c ? &c->net_run : nullptr, 0.2);
   PrintRow("StopPodSandbox (bridge)", u.net_stop, c ? &c->net_stop : nullptr, 0.2);
   PrintRow("RemovePodSandbox (bridge)", u.net_remove, c ? &c->net_remove : nullptr, 0);
+  ucr::bench::PluginTimes plugin = ucr::bench::TimeBridgePluginByHand(static_cast<int>(u.net_run.size()),
+                                                                     g_bridge.conflist);
+  if (!plugin.error.empty()) {
+    std::printf("bridge plugin by hand could not be timed: %s\n", plugin.error.c_str());
+  } else {
+    double add = Percentile(plugin.add, 0.5), del = Percentile(plugin.del, 0.5);
+    std::printf("bridge plugin alone (by hand, ucrd's stdin+env, no runtime): ADD p50 %.2f p90 %.2f ms, "
+                "DEL p50 %.2f p90 %.2f ms\n", add, Percentile(plugin.add, 0.9), del, Percentile(plugin.del, 0.9));
+    std::printf("  ucrd beyond the plugin (p50 - p50): RunPodSandbox %.2f ms, StopPodSandbox %.2f ms\n",
+                Percentile(u.net_run, 0.5) - add, Percentile(u.net_stop, 0.5) - del);
+    if (c != nullptr) {
+      std::printf("  the plugin alone vs containerd (floor for a runtime that runs it): ADD/RunPodSandbox %.3f, "
+                  "DEL/StopPodSandbox %.3f\n", add / Percentile(c->net_run, 0.5), del / Percentile(c->net_stop, 0.5));
+    }
+  }
   std::vector<std::string> left = ucr::bench::BridgeLeftovers(g_bridge.ipam_dir, netns_before);
   std::vector<std::string> after_removal = ucr::bench::RemoveBridge();
   left.insert(left.end(), after_removal.begin(), after_removal.end());
