@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
+
+extern char** environ;
 
 namespace ucr {
 
@@ -39,6 +42,28 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+// posix_spawn's attributes and file actions, released on every path.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  SpawnSetup() {
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&actions);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+}  // namespace
+
+// posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK) rather than fork():
+// ucrd's page tables are not copied for a child that execs at once, which
+// saves a millisecond or two per CNI plugin call. Exec errors come back as
+// its return value.
 absl::StatusOr<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   if (options.argv.empty()) return absl::InvalidArgumentError("spawn: empty argv");
   std::vector<char*> argv;
@@ -49,53 +74,27 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
     for (const auto& e : *options.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
   }
-  // A pipe closed on exec tells the parent whether exec succeeded, and if not, why.
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return LastErrnoError("pipe");
-  UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
-
-  pid_t pid = ::fork();
-  if (pid < 0) return LastErrnoError(absl::StrCat("fork for ", options.argv[0]));
-  if (pid == 0) {
-    // Only async-signal-safe calls from here to exec.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGCHLD}) signal(s, SIG_DFL);
-    if (options.new_session) setsid();
-    int null_fd = ::open("/dev/null", O_RDWR);
-    int fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
-    for (int i = 0; i < 3; ++i) {
-      int src = fds[i] >= 0 ? fds[i] : null_fd;
-      if (src >= 0 && ::dup2(src, i) < 0) {
-        int e = errno;
-        ssize_t w = ::write(err_write.get(), &e, sizeof e);
-        (void)w;
-        _exit(127);
-      }
-    }
-    if (options.env) {
-      ::execve(argv[0], argv.data(), envp.data());
-    } else {
-      ::execv(argv[0], argv.data());
-    }
-    int e = errno;
-    ssize_t w = ::write(err_write.get(), &e, sizeof e);
-    (void)w;
-    _exit(127);
+  SpawnSetup setup;
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGCHLD}) sigaddset(&defaults, s);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (options.new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&setup.attr, flags);
+  posix_spawnattr_setsigmask(&setup.attr, &none);
+  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+  const int fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
+  for (int i = 0; i < 3; ++i) {
+    int r = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&setup.actions, fds[i], i)
+                        : posix_spawn_file_actions_addopen(&setup.actions, i, "/dev/null", O_RDWR, 0);
+    if (r != 0) return ErrnoError(r, absl::StrCat("spawn ", options.argv[0], ": file actions"));
   }
-  err_write.reset();
-  ChildProcess child(pid);
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(err_read.get(), &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
-  if (n == sizeof child_errno) {
-    (void)child.Wait();
-    return ErrnoError(child_errno, absl::StrCat("exec ", options.argv[0]));
-  }
-  return child;
+  pid_t pid = -1;
+  int r = ::posix_spawn(&pid, argv[0], &setup.actions, &setup.attr, argv.data(),
+                        options.env ? envp.data() : environ);
+  if (r != 0) return ErrnoError(r, absl::StrCat("exec ", options.argv[0]));
+  return ChildProcess(pid);
 }
 
 absl::StatusOr<int> ChildProcess::Wait() {

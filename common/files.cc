@@ -34,7 +34,11 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode) {
+namespace {
+
+// Temp file beside `path`, renamed over it; with `sync`, the file is fsynced
+// before the rename and the directory after it.
+absl::Status WriteRenamed(const std::string& path, absl::string_view data, mode_t mode, bool sync) {
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
   std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".tmp-", RandomHex(4));
@@ -42,7 +46,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
   if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
   absl::Status st = WriteAll(fd.get(), data, tmp);
   if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", tmp));
-  if (st.ok() && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
+  if (st.ok() && sync && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
   fd.reset();
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
     st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
@@ -51,7 +55,17 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
     ::unlink(tmp.c_str());
     return st;
   }
-  return FsyncDir(dir);
+  return sync ? FsyncDir(dir) : absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode) {
+  return WriteRenamed(path, data, mode, /*sync=*/true);
+}
+
+absl::Status WriteFileReplace(const std::string& path, absl::string_view data, mode_t mode) {
+  return WriteRenamed(path, data, mode, /*sync=*/false);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -17,6 +17,12 @@ namespace ucr {
 // `path` and fsyncs the directory.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode = 0644);
 
+// The same without any fsync: readers (and a crashed ucrd) still see the old
+// or the new content, but a power loss may lose the write. For files that do
+// not outlive a reboot (under state_dir, a tmpfs) or whose loss is harmless.
+// The temp file is `.<name>.tmp-<hex>` in the same directory.
+absl::Status WriteFileReplace(const std::string& path, absl::string_view data, mode_t mode = 0644);
+
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // write(2) until all of `data` is written (retrying EINTR and short writes);

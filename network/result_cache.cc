@@ -9,7 +9,6 @@
 #include "common/files.h"
 #include "common/json_state.h"
 #include "common/log.h"
-#include "common/ids.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 
@@ -41,30 +40,6 @@ absl::StatusOr<CachedAttachment> FromJson(const json& j, const std::string& path
   } catch (const json::exception& ex) {
     return absl::DataLossError(absl::StrCat("CNI result cache ", path, ": ", ex.what()));
   }
-}
-
-// Temp file + rename: readers see the old or the new entry, never a torn one.
-absl::Status WriteRenamed(const std::string& dir, const std::string& path, const std::string& data) {
-  std::string tmp = absl::StrCat(dir, "/.tmp-", RandomHex(6));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
-  for (size_t done = 0; done < data.size();) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      absl::Status st = LastErrnoError(absl::StrCat("write ", tmp));
-      ::unlink(tmp.c_str());
-      return st;
-    }
-    done += static_cast<size_t>(n);
-  }
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -118,7 +93,8 @@ std::string ResultCache::PathFor(const std::string& sandbox_id, const std::strin
 absl::Status ResultCache::Save(const CachedAttachment& entry) {
   UCR_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
   std::string path = PathFor(entry.sandbox_id, entry.ifname);
-  UCR_RETURN_IF_ERROR(WriteRenamed(dir_, path, ToJson(entry).dump()));
+  // Replaced at once (readers see the old or the new entry), fsynced by SyncLoop.
+  UCR_RETURN_IF_ERROR(WriteFileReplace(path, ToJson(entry).dump(), 0600));
   {
     std::lock_guard<std::mutex> lock(mu_);
     unsynced_.insert(path);
@@ -146,7 +122,7 @@ std::vector<CachedAttachment> ResultCache::List() const {
   if (d == nullptr) return out;
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name.starts_with(".tmp-")) {  // a write cut short by a crash
+    if (name.starts_with(".") && absl::StrContains(name, ".tmp-")) {  // a write cut short by a crash
       ::unlink(absl::StrCat(dir_, "/", name).c_str());
       continue;
     }

@@ -48,7 +48,7 @@ const char* StepName(int step) {
   }
 }
 
-// Runs in the forked child of a threaded process: syscalls only, no allocation.
+// Runs in the pinner child, which shares ucrd's memory: syscalls only, no allocation.
 void BringUpLoopback() {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
@@ -67,7 +67,8 @@ void BringUpLoopback() {
   ::_exit(step == kOk ? 0 : 1);
 }
 
-// Pid 1 of the new PID namespace: detach from everything of ucrd's and exec.
+// Pid 1 of the new PID namespace (a forked copy, not sharing ucrd's memory):
+// detach from everything of ucrd's and exec.
 [[noreturn]] void ExecPodInit(const char* path) {
   ::setsid();
   sigset_t none;
@@ -109,11 +110,41 @@ struct ChildPlan {
   }
   pid_t init_pid = 0;
   if (plan.podinit != nullptr) {
-    init_pid = ::fork();
+    // A plain fork syscall: glibc's fork() would run its atfork handlers on
+    // the memory this child shares with ucrd.
+    init_pid = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
     if (init_pid < 0) Report(report_fd, kForkInit, errno, 0);
     if (init_pid == 0) ExecPodInit(plan.podinit);
   }
   Report(report_fd, kOk, 0, init_pid);
+}
+
+struct PinChildArgs {
+  const ChildPlan* plan;
+  int report_fd;
+};
+
+int PinChildMain(void* arg) {
+  auto* args = static_cast<PinChildArgs*>(arg);
+  RunPinChild(*args->plan, args->report_fd);
+}
+
+// The pinner as a vfork-like child (CLONE_VM|CLONE_VFORK): it lives for a
+// millisecond, so copying ucrd's page tables for it (fork) would cost more
+// than its work. This thread waits until the child has exited; all signals
+// stay blocked in the child, which never returns to ucrd code.
+absl::StatusOr<pid_t> StartPinChild(const ChildPlan& plan, int report_fd) {
+  constexpr size_t kStackSize = 64 * 1024;
+  std::vector<char> stack(kStackSize);
+  PinChildArgs args{&plan, report_fd};
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t child = ::clone(PinChildMain, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (child < 0) return ErrnoError(clone_errno, "start the namespace pinner");
+  return child;
 }
 
 }  // namespace
@@ -161,9 +192,12 @@ absl::StatusOr<PinResult> PinNamespaces(const PinRequest& request) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return LastErrnoError("pipe for the namespace pinner");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
-  pid_t child = ::fork();
-  if (child < 0) return LastErrnoError("fork the namespace pinner");
-  if (child == 0) RunPinChild(plan, write_end.get());
+  absl::StatusOr<pid_t> started = StartPinChild(plan, write_end.get());
+  if (!started.ok()) {
+    (void)UnpinNamespaces(request.ns_dir);
+    return started.status();
+  }
+  pid_t child = *started;
   write_end.reset();
 
   ChildReport report;

@@ -51,8 +51,9 @@ SandboxManager::SandboxManager(const Paths& paths, const cgroups::Hierarchy& hie
                                network::PodNetwork* network, std::string podinit_binary)
     : paths_(paths), hierarchy_(hierarchy), network_(network), podinit_binary_(std::move(podinit_binary)) {}
 
-absl::Status SandboxManager::Save(const SandboxRecord& record) const {
-  return SaveJson(paths_.SandboxRecordPath(record.id), record);
+absl::Status SandboxManager::Save(const SandboxRecord& record, bool durable) const {
+  if (durable) return SaveJson(paths_.SandboxRecordPath(record.id), record);
+  return WriteFileReplace(paths_.SandboxRecordPath(record.id), nlohmann::json(record).dump(), 0600);
 }
 
 PodFilePaths SandboxManager::FilePaths(const std::string& id) const {

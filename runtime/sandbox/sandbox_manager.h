@@ -66,7 +66,10 @@ class SandboxManager {
 
   absl::StatusOr<std::string> Setup(SandboxRecord* record);
   absl::Status Release(SandboxRecord* record);
-  absl::Status Save(const SandboxRecord& record) const;
+  // `durable`: fsynced before it returns. A stopped pod's record need not be:
+  // should a power loss revert it, the pod is NOTREADY after the reboot
+  // anyway and stopping it again is idempotent.
+  absl::Status Save(const SandboxRecord& record, bool durable) const;
   SandboxState LiveState(const SandboxRecord& record) const;
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix) const;
   std::string ExistingWithName(const std::string& name_key) const;

@@ -78,7 +78,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const PodSpec& spec, const std::
   record.created_at = UnixNanosNow();
   UCR_ASSIGN_OR_RETURN(std::string ip, Setup(&record));
   record.state = SandboxState::kReady;
-  UCR_RETURN_IF_ERROR(Save(record));
+  UCR_RETURN_IF_ERROR(Save(record, /*durable=*/true));
   auto entry = std::make_shared<Entry>();
   entry->record = record;
   absl::MutexLock lock(&mu_);

@@ -56,9 +56,11 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
     absl::MutexLock lock(&mu_);
     record = entry->record;
   }
+  // Nothing to record when an earlier Stop did it all (RemovePodSandbox stops again).
+  const bool unchanged = record.state == SandboxState::kNotReady && !record.network_set_up && record.init_pid == 0;
   absl::Status released = Release(&record);
   record.state = SandboxState::kNotReady;
-  absl::Status saved = Save(record);
+  absl::Status saved = unchanged ? absl::OkStatus() : Save(record, /*durable=*/false);
   {
     absl::MutexLock lock(&mu_);
     entry->record = record;
