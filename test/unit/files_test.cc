@@ -1,6 +1,7 @@
 #include "common/files.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +55,26 @@ TEST_F(FilesTest, AtomicWriteIntoMissingDirFailsWithPath) {
   absl::Status st = WriteFileAtomic(dir_ + "/no/such/file", "x");
   EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(st.message()), ::testing::HasSubstr(dir_ + "/no/such"));
+}
+
+// Without fsync but still a replace: a reader that opened the old file keeps
+// reading the old content, new opens see the new one, no temp file stays.
+TEST_F(FilesTest, ReplaceWithoutSyncSwapsTheFileWhole) {
+  std::string path = dir_ + "/hosts";
+  ASSERT_TRUE(WriteFileReplace(path, "old\n").ok());
+  int old_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(old_fd, 0);
+  ASSERT_TRUE(WriteFileReplace(path, "new\n", 0600).ok());
+  char buf[16] = {};
+  EXPECT_EQ(::read(old_fd, buf, sizeof buf - 1), 4);
+  EXPECT_STREQ(buf, "old\n");
+  ::close(old_fd);
+  EXPECT_EQ(*ReadFile(path), "new\n");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(CountEntries(dir_), 1);
+  EXPECT_EQ(WriteFileReplace(dir_ + "/no/such/file", "x").code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(FilesTest, JsonRoundTripAndCorruptionIsDataLoss) {
