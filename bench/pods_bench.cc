@@ -131,6 +131,24 @@ class Cri {
     if (!st.ok()) Die("PullImage: " + st.error_message());
   }
   v1::RuntimeService::Stub& rt() { return *rt_; }
+  std::string RunPod(const v1::PodSandboxConfig& config) {
+    v1::RunPodSandboxRequest req;
+    *req.mutable_config() = config;
+    return Call<v1::RunPodSandboxRequest, v1::RunPodSandboxResponse>(
+        "RunPodSandbox", &v1::RuntimeService::Stub::RunPodSandbox, req).pod_sandbox_id();
+  }
+  void StopPod(const std::string& id) {
+    v1::StopPodSandboxRequest req;
+    req.set_pod_sandbox_id(id);
+    Call<v1::StopPodSandboxRequest, v1::StopPodSandboxResponse>("StopPodSandbox",
+                                                                &v1::RuntimeService::Stub::StopPodSandbox, req);
+  }
+  void RemovePod(const std::string& id) {
+    v1::RemovePodSandboxRequest req;
+    req.set_pod_sandbox_id(id);
+    Call<v1::RemovePodSandboxRequest, v1::RemovePodSandboxResponse>("RemovePodSandbox",
+                                                                    &v1::RuntimeService::Stub::RemovePodSandbox, req);
+  }
 
  private:
   std::unique_ptr<v1::RuntimeService::Stub> rt_;
@@ -191,11 +209,8 @@ v1::PodSandboxConfig BridgePodConfig(int round, const std::string& log_dir) {
 // in the bench subnet (so CNI really ran).
 void MeasureBridge(Cri& cri, int rounds, const std::string& log_dir, Figures* f) {
   for (int i = 0; i < rounds; ++i) {
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = BridgePodConfig(i, log_dir);
     auto t0 = Clock::now();
-    std::string pod = cri.Call<v1::RunPodSandboxRequest, v1::RunPodSandboxResponse>(
-        "RunPodSandbox (bridge)", &v1::RuntimeService::Stub::RunPodSandbox, run).pod_sandbox_id();
+    std::string pod = cri.RunPod(BridgePodConfig(i, log_dir));
     auto t1 = Clock::now();
     if (i == 0) {
       v1::PodSandboxStatusRequest status;
@@ -206,16 +221,10 @@ void MeasureBridge(Cri& cri, int rounds, const std::string& log_dir, Figures* f)
         Die(absl::StrCat("bridge pod got IP \"", ip, "\", not one of ", ucr::bench::kBridgeSubnetPrefix, "0/24"));
       }
     }
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(pod);
     auto t2 = Clock::now();
-    cri.Call<v1::StopPodSandboxRequest, v1::StopPodSandboxResponse>(
-        "StopPodSandbox (bridge)", &v1::RuntimeService::Stub::StopPodSandbox, stop);
+    cri.StopPod(pod);
     auto t3 = Clock::now();
-    v1::RemovePodSandboxRequest rm;
-    rm.set_pod_sandbox_id(pod);
-    cri.Call<v1::RemovePodSandboxRequest, v1::RemovePodSandboxResponse>(
-        "RemovePodSandbox (bridge)", &v1::RuntimeService::Stub::RemovePodSandbox, rm);
+    cri.RemovePod(pod);
     auto t4 = Clock::now();
     f->net_run.push_back(Ms(t1 - t0));
     f->net_stop.push_back(Ms(t3 - t2));
@@ -230,16 +239,14 @@ Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::
   cri.Pull(kImage);
   Figures f;
   for (int i = 0; i < rounds; ++i) {
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = PodConfig(i, log_dir);
+    v1::PodSandboxConfig pod_config = PodConfig(i, log_dir);
     auto t0 = Clock::now();
-    std::string pod = cri.Call<v1::RunPodSandboxRequest, v1::RunPodSandboxResponse>(
-        "RunPodSandbox", &v1::RuntimeService::Stub::RunPodSandbox, run).pod_sandbox_id();
+    std::string pod = cri.RunPod(pod_config);
     auto t1 = Clock::now();
     v1::CreateContainerRequest create;
     create.set_pod_sandbox_id(pod);
     *create.mutable_config() = ContainerConfig();
-    *create.mutable_sandbox_config() = run.config();
+    *create.mutable_sandbox_config() = pod_config;
     std::string id = cri.Call<v1::CreateContainerRequest, v1::CreateContainerResponse>(
         "CreateContainer", &v1::RuntimeService::Stub::CreateContainer, create).container_id();
     v1::StartContainerRequest start;
@@ -267,12 +274,8 @@ Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::
     rm.set_container_id(id);
     cri.Call<v1::RemoveContainerRequest, v1::RemoveContainerResponse>("RemoveContainer", &v1::RuntimeService::Stub::RemoveContainer, rm);
     auto t6 = Clock::now();
-    v1::StopPodSandboxRequest stopp;
-    stopp.set_pod_sandbox_id(pod);
-    cri.Call<v1::StopPodSandboxRequest, v1::StopPodSandboxResponse>("StopPodSandbox", &v1::RuntimeService::Stub::StopPodSandbox, stopp);
-    v1::RemovePodSandboxRequest rmp;
-    rmp.set_pod_sandbox_id(pod);
-    cri.Call<v1::RemovePodSandboxRequest, v1::RemovePodSandboxResponse>("RemovePodSandbox", &v1::RuntimeService::Stub::RemovePodSandbox, rmp);
+    cri.StopPod(pod);
+    cri.RemovePod(pod);
     f.run_pod.push_back(Ms(t1 - t0));
     f.create_start.push_back(Ms(t2 - t1));
     f.exec.push_back(Ms(t3 - t2));
