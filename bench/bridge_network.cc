@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -126,7 +127,7 @@ std::vector<std::string> BridgeLeftovers(const std::string& ipam_dir, int netns_
   return left;
 }
 
-PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist) {
+PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist, int settle_ms) {
   PluginTimes times;
   nlohmann::json list = nlohmann::json::parse(conflist, nullptr, false);
   if (list.is_discarded()) return {{}, {}, "conflist does not parse"};
@@ -142,6 +143,7 @@ PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist) {
       times.error = "ip netns add " + ns_name + " failed";
       break;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
     std::string id = absl::StrCat("ucrbench-byhand-", i);
     double add_ms = 0, del_ms = 0;
     absl::StatusOr<std::string> result = TimedPluginCall("ADD", id, netns, conf.dump(), &add_ms);

@@ -30,13 +30,13 @@ std::vector<std::string> BridgeLeftovers(const std::string& ipam_dir, int netns_
 int CountRunNetns();
 
 // The bridge plugin run by hand as ucrd runs it (same stdin and CNI_* env, a
-// fresh netns per round, no runtime around it): its own ADD and DEL times in
-// ms. Dies-free: an empty result on error, with the reason in `error`.
+// fresh netns per round, `settle_ms` apart like the pods, no runtime around
+// it): its own ADD and DEL times in ms. Dies-free: an empty result on error, with the reason in `error`.
 struct PluginTimes {
   std::vector<double> add, del;
   std::string error;
 };
-PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist);
+PluginTimes TimeBridgePluginByHand(int rounds, const std::string& conflist, int settle_ms);
 
 // Deletes the bridge (and with it its gateway address); then checks that no
 // address of the subnet is left on the host. Empty when clean.

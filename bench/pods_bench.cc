@@ -189,6 +189,10 @@ v1::ContainerConfig ContainerConfig() {
 struct BridgeSetup {
   bool enabled = false;
   bool ip_masq = true;
+  // Pause before each bridge pod: the kernel frees the previous pod's netns
+  // asynchronously (cleanup_net, which takes the RTNL lock the next veth
+  // needs); back to back, that work lands in the next RunPodSandbox.
+  int settle_ms = 100;
   std::string conflist;  // the same text for both runtimes
   std::string ipam_dir;
 };
@@ -209,6 +213,7 @@ v1::PodSandboxConfig BridgePodConfig(int round, const std::string& log_dir) {
 // in the bench subnet (so CNI really ran).
 void MeasureBridge(Cri& cri, int rounds, const std::string& log_dir, Figures* f) {
   for (int i = 0; i < rounds; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(g_bridge.settle_ms));
     auto t0 = Clock::now();
     std::string pod = cri.RunPod(BridgePodConfig(i, log_dir));
     auto t1 = Clock::now();
@@ -388,15 +393,16 @@ void PrintRow(const char* what, const std::vector<double>& u, const std::vector<
 // The bridge network's figures, then whether the runs left anything behind;
 // the bridge itself is deleted here.
 void ReportBridge(const Figures& u, const Figures* c, int netns_before) {
-  std::printf("bridge network %s (%s, host-local %s0/24, portmap; ipMasq %s%s), pods with own net+IPC ns:\n",
-              ucr::bench::kBridgeNetwork, ucr::bench::kBridgeName, ucr::bench::kBridgeSubnetPrefix,
+  std::printf("bridge network %s (%s, host-local %s0/24, portmap; ipMasq %s%s), pods with own net+IPC ns, "
+              "%d ms apart:\n", ucr::bench::kBridgeNetwork, ucr::bench::kBridgeName, ucr::bench::kBridgeSubnetPrefix,
               g_bridge.ip_masq ? "on" : "off",
-              g_bridge.ip_masq ? " as in containerd's and CRI-O's example bridge configs" : ", --no-ipmasq");
+              g_bridge.ip_masq ? " as in containerd's and CRI-O's example bridge configs" : ", --no-ipmasq",
+              g_bridge.settle_ms);
   PrintRow("RunPodSandbox (bridge)", u.net_run, c ? &c->net_run : nullptr, 0.2);
   PrintRow("StopPodSandbox (bridge)", u.net_stop, c ? &c->net_stop : nullptr, 0.2);
   PrintRow("RemovePodSandbox (bridge)", u.net_remove, c ? &c->net_remove : nullptr, 0);
   ucr::bench::PluginTimes plugin = ucr::bench::TimeBridgePluginByHand(static_cast<int>(u.net_run.size()),
-                                                                     g_bridge.conflist);
+                                                                     g_bridge.conflist, g_bridge.settle_ms);
   if (!plugin.error.empty()) {
     std::printf("bridge plugin by hand could not be timed: %s\n", plugin.error.c_str());
   } else {
@@ -438,8 +444,10 @@ int main(int argc, char** argv) {
       g_bridge.enabled = false;
     } else if (a == "--no-ipmasq") {
       g_bridge.ip_masq = false;
+    } else if (a == "--settle-ms" && i + 1 < argc) {
+      g_bridge.settle_ms = std::max(0, std::atoi(argv[++i]));
     } else {
-      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq]");
+      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N]");
     }
   }
   if (::geteuid() != 0) Die("run as root");
