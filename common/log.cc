@@ -44,6 +44,8 @@ absl::string_view LevelName(Level level) {
   return "info";
 }
 
+std::string CurrentCallId() { return t_call_id; }
+
 void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
 
 bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }

@@ -35,6 +35,9 @@ class CallScope {
   std::string previous_;
 };
 
+// The call id of this thread ("" outside a call): to carry it to a helper thread.
+std::string CurrentCallId();
+
 // An 8-hex id for a new call.
 std::string NewCallId();
 

@@ -63,16 +63,18 @@ std::string HostsText(const PodSpec& spec, const std::string& hostname, const st
 
 // Under state_dir (a tmpfs): the files go with the pod at a reboot, so they
 // are replaced atomically but never fsynced.
-absl::Status WritePodFiles(const PodFilePaths& paths, const PodSpec& spec, const std::string& ip) {
-  std::string hostname = PodHostname(spec);
-  UCR_RETURN_IF_ERROR(WriteFileReplace(paths.hostname, absl::StrCat(hostname, "\n")));
-  UCR_RETURN_IF_ERROR(WriteFileReplace(paths.hosts, HostsText(spec, hostname, ip)));
+absl::Status WritePodFiles(const PodFilePaths& paths, const PodSpec& spec) {
+  UCR_RETURN_IF_ERROR(WriteFileReplace(paths.hostname, absl::StrCat(PodHostname(spec), "\n")));
   std::string resolv = ResolvConfText(spec.dns);
   if (resolv.empty()) {
     absl::StatusOr<std::string> host = ReadFile("/etc/resolv.conf");
     resolv = host.ok() ? *host : "";
   }
   return WriteFileReplace(paths.resolv_conf, resolv);
+}
+
+absl::Status WritePodHosts(const PodFilePaths& paths, const PodSpec& spec, const std::string& ip) {
+  return WriteFileReplace(paths.hosts, HostsText(spec, PodHostname(spec), ip));
 }
 
 absl::Status MountPodShm(const std::string& target) {

@@ -26,8 +26,10 @@ std::string ResolvConfText(const network::DnsConfig& dns);
 // entries plus "<ip> <hostname>" when the pod has an IP.
 std::string HostsText(const PodSpec& spec, const std::string& hostname, const std::string& ip);
 
-// Writes hostname, hosts and resolv.conf (atomically).
-absl::Status WritePodFiles(const PodFilePaths& paths, const PodSpec& spec, const std::string& ip);
+// Writes hostname and resolv.conf (atomically): they do not need the pod's IP.
+absl::Status WritePodFiles(const PodFilePaths& paths, const PodSpec& spec);
+// Writes hosts (atomically), with the pod's IP when it has one.
+absl::Status WritePodHosts(const PodFilePaths& paths, const PodSpec& spec, const std::string& ip);
 
 // tmpfs of 64 MiB (as containerd) at `target`, unless already mounted.
 absl::Status MountPodShm(const std::string& target);

@@ -1,7 +1,10 @@
 // RunPodSandbox: namespaces, pod init, cgroup, /dev/shm, network, pod files.
+// The CNI ADD runs on a thread of its own beside the cgroup, /dev/shm and files.
 #include <signal.h>
 
 #include <chrono>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -44,6 +47,37 @@ network::PodNetworkRequest NetworkRequest(const SandboxRecord& r, const std::str
   req.annotations = r.spec.annotations;
   return req;
 }
+
+// network->Setup on a thread of its own. Not waited for (the caller failed
+// first), it waits in its destructor and detaches what it attached.
+class NetworkSetupThread {
+ public:
+  NetworkSetupThread(network::PodNetwork* network, network::PodNetworkRequest request)
+      : network_(network),
+        sandbox_id_(request.sandbox_id),
+        thread_([this, request = std::move(request), call_id = log::CurrentCallId()] {
+          log::CallScope scope(call_id);
+          result_ = network_->Setup(request);
+        }) {}
+  ~NetworkSetupThread() {
+    if (!thread_.joinable()) return;
+    thread_.join();
+    if (result_.ok()) (void)network_->Teardown(sandbox_id_);
+  }
+  NetworkSetupThread(const NetworkSetupThread&) = delete;
+  NetworkSetupThread& operator=(const NetworkSetupThread&) = delete;
+
+  absl::StatusOr<network::PodNetworkResult> Wait() {
+    thread_.join();
+    return std::move(result_);
+  }
+
+ private:
+  network::PodNetwork* network_;
+  std::string sandbox_id_;
+  absl::StatusOr<network::PodNetworkResult> result_ = absl::UnknownError("pod network setup did not run");
+  std::thread thread_;  // last: it starts once the members above exist
+};
 
 }  // namespace
 
@@ -100,9 +134,6 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
 
   // The pod cgroup: the kubelet's cgroup_parent, or ours under /ucr.
   UCR_ASSIGN_OR_RETURN(r->cgroup_path, cgroups::PodCgroupPath(r->spec.cgroup_parent, id));
-  UCR_ASSIGN_OR_RETURN(cgroups::Cgroup pod_cgroup, cgroups::Cgroup::Create(hierarchy_, r->cgroup_path));
-  r->owns_cgroup = r->spec.cgroup_parent.empty() || pod_cgroup.created();
-  if (r->owns_cgroup) rollback.Add([pod_cgroup] { (void)pod_cgroup.Destroy(); });
 
   const bool own_net = r->spec.net_mode != NamespaceMode::kNode;
   PinRequest pin;
@@ -119,17 +150,32 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
   }
   UCR_ASSIGN_OR_RETURN(PinResult pinned, PinNamespaces(pin));
   rollback.Add([&] { (void)UnpinNamespaces(paths_.SandboxNsDir(id)); });
-  if (pinned.init_pid > 0) {
-    r->init_pid = pinned.init_pid;
-    r->init_start_time = ProcessStartTime(pinned.init_pid).value_or(0);
-    pid_t init = pinned.init_pid;
+  const pid_t init = pinned.init_pid;
+  if (init > 0) {
+    r->init_pid = init;
+    r->init_start_time = ProcessStartTime(init).value_or(0);
     rollback.Add([init] { ::kill(init, SIGKILL); });
+  }
+
+  // The CNI ADD (tens of ms of plugin execs) runs beside the steps below;
+  // destroyed before `rollback` undoes the rest, an unclaimed one detaches.
+  std::optional<NetworkSetupThread> net_setup;
+  if (own_net) net_setup.emplace(network_, NetworkRequest(*r, NsPath(id, "net")));
+
+  UCR_ASSIGN_OR_RETURN(cgroups::Cgroup pod_cgroup, cgroups::Cgroup::Create(hierarchy_, r->cgroup_path));
+  r->owns_cgroup = r->spec.cgroup_parent.empty() || pod_cgroup.created();
+  if (r->owns_cgroup) rollback.Add([pod_cgroup] { (void)pod_cgroup.Destroy(); });
+  if (init > 0) {
     // The init's own cgroup beside the containers' (v2 forbids processes in inner nodes).
     absl::StatusOr<cgroups::Cgroup> init_cgroup =
         cgroups::Cgroup::Create(hierarchy_, cgroups::ChildCgroupPath(r->cgroup_path, id));
     if (init_cgroup.ok()) {
       if (absl::Status st = init_cgroup->AddProcess(init); !st.ok()) log::Warn("pod %s init cgroup: %s", id, st.message());
-      rollback.Add([c = *init_cgroup] { (void)c.Destroy(); });
+      // The init first: a cgroup with a process in it cannot go.
+      rollback.Add([c = *init_cgroup, init] {
+        ::kill(init, SIGKILL);
+        (void)c.Destroy();
+      });
     }
   }
 
@@ -138,11 +184,11 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
     UCR_RETURN_IF_ERROR(MountPodShm(files.shm));
     rollback.Add([files] { (void)UnmountPodShm(files.shm); });
   }
+  UCR_RETURN_IF_ERROR(WritePodFiles(files, r->spec));
 
   std::string ip;
   if (own_net) {
-    UCR_ASSIGN_OR_RETURN(network::PodNetworkResult net,
-                         network_->Setup(NetworkRequest(*r, NsPath(id, "net"))));
+    UCR_ASSIGN_OR_RETURN(network::PodNetworkResult net, net_setup->Wait());
     r->network_set_up = true;
     rollback.Add([this, id] { (void)network_->Teardown(id); });
     ip = net.ip;
@@ -151,7 +197,7 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
     ip = HostIp();
   }
   r->ip = ip;
-  UCR_RETURN_IF_ERROR(WritePodFiles(files, r->spec, own_net ? ip : ""));
+  UCR_RETURN_IF_ERROR(WritePodHosts(files, r->spec, own_net ? ip : ""));
   rollback.Commit();
   return ip;
 }

@@ -3,6 +3,8 @@
 // reach each other, publish a hostPort reachable from the host via 127.0.0.1,
 // report their IP in PodSandboxStatus and find it in /etc/hosts; removing
 // them releases everything. Skips while the daemon has no pod runtime.
+#include <dirent.h>
+
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -168,6 +170,53 @@ TEST_F(PodNetworkTest, PodsTalkAndPublishAHostPort) {
   }
   absl::StatusOr<std::string> leftovers = ReadFile(ucrd_.root_dir() + "/network/results/" + server + "-eth0.json");
   EXPECT_FALSE(leftovers.ok());
+}
+
+// Entries of `dir` other than "." and ".." (none when it is missing).
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  while (struct dirent* e = d ? ::readdir(d) : nullptr) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+// The CNI ADD runs beside the pod's cgroup, /dev/shm and files: when it fails
+// (here `tuning`, after the bridge attached the pod, on a sysctl that does not
+// exist) RunPodSandbox fails naming the plugin and the rollback leaves nothing:
+// no record or state dir, no cache entry, no veth, no IP held. A private
+// bridge and subnet (198.18.2.0/24) so that the leftovers are this test's.
+TEST_F(PodNetworkTest, FailedAddLeavesNothingBehind) {
+  const std::string ipam = dir_.path() + "/fail-ipam";
+  const std::string bridge = "ucrf" + RandomHex(3);
+  ASSERT_TRUE(WriteFileAtomic(ucrd_.cni_conf_dir() + "/00-fail.conflist", absl::StrCat(
+      R"({"cniVersion": "1.0.0", "name": "ucr-e2e-fail", "plugins": [
+  {"type": "bridge", "bridge": ")", bridge, R"(", "isGateway": true, "ipMasq": false,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "198.18.2.0/24"}]], "dataDir": ")", ipam, R"("}},
+  {"type": "tuning", "sysctl": {"net.ipv4.conf.eth0.no_such_knob": "1"}}]})")).ok());
+  v1::RunPodSandboxRequest req;
+  *req.mutable_config() = PodConfig("doomed");
+  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(v1::POD);
+  v1::RunPodSandboxResponse resp;
+  grpc::Status st = ucrd_.runtime().RunPodSandbox(Context().get(), req, &resp);
+  if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) GTEST_SKIP() << "no pod runtime yet";
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(st.error_message(), HasSubstr("tuning"));
+
+  v1::ListPodSandboxResponse listed;
+  ASSERT_TRUE(ucrd_.runtime().ListPodSandbox(Context().get(), {}, &listed).ok());
+  EXPECT_EQ(listed.items_size(), 0);
+  EXPECT_THAT(Entries(ucrd_.root_dir() + "/sandboxes"), ::testing::IsEmpty());
+  EXPECT_THAT(Entries(ucrd_.state_dir() + "/sandboxes"), ::testing::IsEmpty());
+  EXPECT_THAT(Entries(ucrd_.root_dir() + "/network/results"), ::testing::IsEmpty());
+  EXPECT_THAT(Entries("/sys/class/net/" + bridge + "/brif"), ::testing::IsEmpty()) << "a veth is left";
+  for (const std::string& f : Entries(ipam + "/ucr-e2e-fail")) {
+    EXPECT_TRUE(f == "lock" || absl::StartsWith(f, "last_reserved_ip")) << "IP still held: " << f;
+  }
+  (void)RunCommand({"/usr/sbin/ip", "link", "del", bridge}, std::nullopt, "", std::chrono::seconds(10));
 }
 
 }  // namespace
