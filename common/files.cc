@@ -34,7 +34,9 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode) {
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode,
+                             Durability durability) {
+  const bool durable = durability == Durability::kDurable;
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
   std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".tmp-", RandomHex(4));
@@ -42,7 +44,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
   if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
   absl::Status st = WriteAll(fd.get(), data, tmp);
   if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", tmp));
-  if (st.ok() && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
+  if (st.ok() && durable && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
   fd.reset();
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
     st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
@@ -51,7 +53,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
     ::unlink(tmp.c_str());
     return st;
   }
-  return FsyncDir(dir);
+  return durable ? FsyncDir(dir) : absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

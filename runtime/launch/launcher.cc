@@ -111,6 +111,7 @@ void ParseLine(absl::string_view line, Verdict& v) {
   std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 2));
   if (f[0] == "ok") {
     v.ok = true;
+    if (f.size() > 1) log::Debug("container set-up phases (us): %s", line.substr(3));
   } else if (f[0] == "monitor" && f.size() > 1) {
     (void)absl::SimpleAtoi(f[1], &v.monitor);
   } else if (f[0] == "pid" && f.size() > 1) {

@@ -58,11 +58,15 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   std::string fifo = absl::StrCat(s.state_dir, "/start.fifo");
   p.start.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
   if (!p.start) return LastErrnoError(absl::StrCat("open ", fifo));
+  report.Phase("spec");
   UCR_RETURN_IF_ERROR(JoinCgroups(s.cgroup_dirs));
   UCR_RETURN_IF_ERROR(ApplyOomScoreAdj(s.process.oom_score_adj, report));
+  report.Phase("cgroups");
   UCR_ASSIGN_OR_RETURN(SharedSources shared, CloneSharedSources(s));
   UCR_RETURN_IF_ERROR(EnterContainerNamespaces(s));
+  report.Phase("namespaces");
   UCR_RETURN_IF_ERROR(EnterRootfs(s, shared));
+  report.Phase("rootfs");
   if (s.uts.mode == NsMode::kNew && !s.hostname.empty() &&
       ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
     return LastErrnoError(absl::StrCat("sethostname ", s.hostname));
@@ -72,7 +76,9 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   UCR_RETURN_IF_ERROR(EnterCwd(s.process.cwd, /*create=*/true));
   UCR_ASSIGN_OR_RETURN(p.executable, FindExecutable(s.process));
   ::umask(022);
-  return DropPrivileges(s.process);
+  UCR_RETURN_IF_ERROR(DropPrivileges(s.process));
+  report.Phase("privileges");
+  return absl::OkStatus();
 }
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
