@@ -34,11 +34,9 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   return absl::OkStatus();
 }
 
-namespace {
-
-// Temp file beside `path`, renamed over it; with `sync`, the file is fsynced
-// before the rename and the directory after it.
-absl::Status WriteRenamed(const std::string& path, absl::string_view data, mode_t mode, bool sync) {
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode,
+                             Durability durability) {
+  const bool durable = durability == Durability::kDurable;
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
   std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".tmp-", RandomHex(4));
@@ -46,7 +44,7 @@ absl::Status WriteRenamed(const std::string& path, absl::string_view data, mode_
   if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
   absl::Status st = WriteAll(fd.get(), data, tmp);
   if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", tmp));
-  if (st.ok() && sync && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
+  if (st.ok() && durable && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
   fd.reset();
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
     st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
@@ -55,17 +53,7 @@ absl::Status WriteRenamed(const std::string& path, absl::string_view data, mode_
     ::unlink(tmp.c_str());
     return st;
   }
-  return sync ? FsyncDir(dir) : absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode) {
-  return WriteRenamed(path, data, mode, /*sync=*/true);
-}
-
-absl::Status WriteFileReplace(const std::string& path, absl::string_view data, mode_t mode) {
-  return WriteRenamed(path, data, mode, /*sync=*/false);
+  return durable ? FsyncDir(dir) : absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -13,15 +13,16 @@
 
 namespace ucr {
 
-// Writes `data` to a temp file beside `path`, fsyncs it, renames it over
-// `path` and fsyncs the directory.
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode = 0644);
+// kDurable: the file and its directory are fsynced, so the new content
+// survives a power loss. kAtomic: rename only, for records of live processes
+// (a power loss kills them anyway) on hot paths, where two fsyncs cost
+// milliseconds; a crash of ucrd alone loses nothing either way.
+enum class Durability { kDurable, kAtomic };
 
-// The same without any fsync: readers (and a crashed ucrd) still see the old
-// or the new content, but a power loss may lose the write. For files that do
-// not outlive a reboot (under state_dir, a tmpfs) or whose loss is harmless.
-// The temp file is `.<name>.tmp-<hex>` in the same directory.
-absl::Status WriteFileReplace(const std::string& path, absl::string_view data, mode_t mode = 0644);
+// Writes `data` to a temp file beside `path` and renames it over `path`
+// (fsyncing the file and the directory when kDurable).
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode = 0644,
+                             Durability durability = Durability::kDurable);
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

@@ -6,8 +6,8 @@
 
 namespace ucr {
 
-absl::Status SaveJson(const std::string& path, const nlohmann::json& value) {
-  return WriteFileAtomic(path, value.dump(), 0600);
+absl::Status SaveJson(const std::string& path, const nlohmann::json& value, Durability durability) {
+  return WriteFileAtomic(path, value.dump(), 0600, durability);
 }
 
 absl::StatusOr<nlohmann::json> LoadJson(const std::string& path) {

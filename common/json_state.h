@@ -9,9 +9,12 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+#include "common/files.h"
+
 namespace ucr {
 
-absl::Status SaveJson(const std::string& path, const nlohmann::json& value);
+absl::Status SaveJson(const std::string& path, const nlohmann::json& value,
+                      Durability durability = Durability::kDurable);
 
 // Reads and parses `path`; a parse error is DATA_LOSS naming the file.
 absl::StatusOr<nlohmann::json> LoadJson(const std::string& path);

@@ -94,7 +94,7 @@ absl::Status ResultCache::Save(const CachedAttachment& entry) {
   UCR_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
   std::string path = PathFor(entry.sandbox_id, entry.ifname);
   // Replaced at once (readers see the old or the new entry), fsynced by SyncLoop.
-  UCR_RETURN_IF_ERROR(WriteFileReplace(path, ToJson(entry).dump(), 0600));
+  UCR_RETURN_IF_ERROR(WriteFileAtomic(path, ToJson(entry).dump(), 0600, Durability::kAtomic));
   {
     std::lock_guard<std::mutex> lock(mu_);
     unsynced_.insert(path);

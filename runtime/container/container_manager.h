@@ -80,6 +80,8 @@ class ContainerManager {
   // Reads the monitor's exit status into `record`; true when the state changed.
   bool Refresh(ContainerRecord* record);
   absl::Status Save(const ContainerRecord& record) const;
+  // The pid namespace the request asks for (the pod's, a target's, a new one).
+  absl::StatusOr<Namespace> PidNamespace(const SandboxRecord& sandbox, const ContainerRequest& request);
   absl::StatusOr<ContainerRecord> Build(const SandboxRecord& sandbox, const ContainerRequest& request,
                                         const std::string& id);
   absl::Status StopLocked(ContainerRecord* record, std::chrono::seconds timeout);

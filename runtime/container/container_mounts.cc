@@ -45,8 +45,10 @@ absl::StatusOr<std::vector<Mount>> ContainerMounts(const ContainerRequest& reque
       {"/etc/hosts", &pod_files.hosts},
       {"/etc/resolv.conf", &pod_files.resolv_conf},
   };
+  // Files: nothing can be mounted below them, so no propagation setting (it
+  // would cost a remount per file on every create).
   for (const auto& [dest, source] : pod_file_mounts) {
-    if (taken.count(dest) == 0) mounts.push_back({*source, dest, "bind", {"bind", "rprivate", rw}});
+    if (taken.count(dest) == 0) mounts.push_back({*source, dest, "bind", {"bind", rw}});
   }
   if (taken.count("/dev/shm") == 0) {
     std::string shm = sandbox.spec.ipc_mode == NamespaceMode::kNode ? "/dev/shm" : pod_files.shm;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -51,7 +52,8 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
   if (s.process.stdin_once) a.push_back("--stdin-once");
   if (s.pid.mode == NsMode::kNew) a.push_back("--pidns-new");
   if (s.pid.mode == NsMode::kJoin) a.insert(a.end(), {"--pidns-join", s.pid.path});
-  for (const std::string& dir : s.cgroup_dirs) {
+  for (const std::string& f : s.oom_files) a.insert(a.end(), {"--oom-file", f});
+  for (const std::string& dir : s.oom_files.empty() ? s.cgroup_dirs : std::vector<std::string>{}) {
     for (const char* f : {"/memory.oom_control", "/memory.events"}) {
       std::string path = absl::StrCat(dir, f);
       if (::access(path.c_str(), R_OK) == 0) a.insert(a.end(), {"--oom-file", path});
@@ -59,16 +61,10 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
   }
   // Without a PID namespace of its own, the container's leftovers outlive its
   // main process; the monitor kills them (see --kill-on-exit in monitor.h).
-  if (s.pid.mode != NsMode::kNew) {
-    for (const std::string& dir : s.cgroup_dirs) {
-      std::string procs = absl::StrCat(dir, "/cgroup.procs");
-      if (::access(procs.c_str(), R_OK) == 0) {
-        a.insert(a.end(), {"--kill-on-exit", procs});
-        break;
-      }
-    }
-  }
-  a.insert(a.end(), {"--sync-fd", "3"});
+  // Every hierarchy holds the same processes: the first one will do.
+  if (s.pid.mode != NsMode::kNew && !s.cgroup_dirs.empty())
+    a.insert(a.end(), {"--kill-on-exit", absl::StrCat(s.cgroup_dirs.front(), "/cgroup.procs")});
+  a.insert(a.end(), {"--sync-fd", "3", "--go-fd", "4"});
   return a;
 }
 
@@ -111,6 +107,7 @@ void ParseLine(absl::string_view line, Verdict& v) {
   std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 2));
   if (f[0] == "ok") {
     v.ok = true;
+    if (f.size() > 1) log::Debug("container set-up phases (us): %s", line.substr(3));
   } else if (f[0] == "monitor" && f.size() > 1) {
     (void)absl::SimpleAtoi(f[1], &v.monitor);
   } else if (f[0] == "pid" && f.size() > 1) {
@@ -168,28 +165,70 @@ LauncherOptions LauncherOptions::Defaults() {
 
 Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {}
 
+PendingLaunch::PendingLaunch(PendingLaunch&& other) noexcept
+    : state_dir_(std::move(other.state_dir_)),
+      first_(std::exchange(other.first_, 0)),
+      sync_read_(std::move(other.sync_read_)),
+      go_write_(std::move(other.go_write_)) {}
+
+PendingLaunch::~PendingLaunch() {
+  go_write_.reset();  // abandoned (or finished): ucr-init sees EOF and exits
+  ReapFirst();
+}
+
+void PendingLaunch::ReapFirst() {
+  // It exits right after forking the monitor proper; reaped late so that
+  // waiting for it costs nothing.
+  int st;
+  while (first_ > 0 && ::waitpid(first_, &st, 0) < 0 && errno == EINTR) {
+  }
+  first_ = 0;
+}
+
 absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
   UCR_RETURN_IF_ERROR(Validate(spec));
+  UCR_ASSIGN_OR_RETURN(PendingLaunch launch, Begin(spec));
+  return Finish(std::move(launch), spec);
+}
+
+absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   const std::string& dir = spec.state_dir;
+  if (dir.empty() || dir[0] != '/')
+    return absl::InvalidArgumentError("container state_dir must be an absolute path");
   UCR_RETURN_IF_ERROR(MakeDirs(dir, 0700));
-  UCR_RETURN_IF_ERROR(
-      WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec)));
   std::string fifo = StatePath(dir, StateFiles::kStartFifo);
   ::unlink(fifo.c_str());
   ::unlink(StatePath(dir, StateFiles::kExit).c_str());
   if (::mkfifo(fifo.c_str(), 0600) != 0) return LastErrnoError(absl::StrCat("mkfifo ", fifo));
 
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return LastErrnoError("pipe");
-  UniqueFd sync_read(p[0]), sync_write(p[1]);
-  UCR_ASSIGN_OR_RETURN(pid_t first, SpawnHelper(MonitorArgs(options_, spec), {{3, p[1]}}));
-  sync_write.reset();
-  Verdict v = ReadVerdict(sync_read.get());
-  // The monitor's first process exited right after forking the real one;
-  // reaped after the verdict so that waiting for it costs nothing.
-  int st;
-  while (::waitpid(first, &st, 0) < 0 && errno == EINTR) {
+  int sync[2], go[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0) return LastErrnoError("pipe");
+  UniqueFd sync_read(sync[0]), sync_write(sync[1]);
+  if (::pipe2(go, O_CLOEXEC) != 0) return LastErrnoError("pipe");
+  UniqueFd go_read(go[0]), go_write(go[1]);
+  UCR_ASSIGN_OR_RETURN(pid_t first, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, go[0]}}));
+  PendingLaunch launch;
+  launch.state_dir_ = dir;
+  launch.first_ = first;
+  launch.sync_read_ = std::move(sync_read);
+  launch.go_write_ = std::move(go_write);
+  return launch;
+}
+
+absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const ContainerSpec& spec) {
+  const std::string& dir = launch.state_dir_;
+  absl::Status ready = Validate(spec);
+  if (ready.ok()) ready = WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec));
+  char go = 'g';
+  if (ready.ok() && ::write(launch.go_write_.get(), &go, 1) != 1) ready = LastErrnoError("release ucr-init");
+  launch.go_write_.reset();
+  if (!ready.ok()) {
+    launch.ReapFirst();
+    (void)Destroy(dir);
+    return Annotate(ready, absl::StrCat("create container ", spec.id));
   }
+  Verdict v = ReadVerdict(launch.sync_read_.get());
+  launch.ReapFirst();
   if (v.ok && v.error.ok() && v.complete && v.container > 0) {
     return CreatedContainer{v.container, v.monitor};
   }

@@ -30,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 
 namespace ucr::runtime {
 
@@ -104,6 +105,10 @@ struct ContainerSpec {
   // cgroup directories (one per v1 hierarchy, or the one v2 dir) the
   // container process joins before anything of the user's runs.
   std::vector<std::string> cgroup_dirs;
+  // The files with the cgroup's "oom_kill" counter (v1 memory.oom_control, v2
+  // memory.events) the monitor reads to tell an OOM kill; when empty, looked
+  // for among cgroup_dirs (which must then exist).
+  std::vector<std::string> oom_files;
   ProcessSpec process;
   std::string log_path;   // CRI log file; empty = output discarded
   std::string state_dir;  // created by the caller, empty, on a tmpfs like /run
@@ -158,6 +163,25 @@ struct StateFiles {
   static constexpr const char* kMonitorLog = "monitor.log";      // the monitor's own messages
 };
 
+// A create begun before the container's spec is complete (Launcher::Begin).
+// Dropped without Finish, it is abandoned: ucr-init exits without running
+// anything, the monitor records that; the caller's Destroy cleans up.
+class PendingLaunch {
+ public:
+  PendingLaunch(PendingLaunch&& other) noexcept;
+  PendingLaunch& operator=(PendingLaunch&&) = delete;
+  PendingLaunch(const PendingLaunch&) = delete;
+  ~PendingLaunch();
+
+ private:
+  friend class Launcher;
+  PendingLaunch() = default;
+  void ReapFirst();
+  std::string state_dir_;
+  pid_t first_ = 0;  // the monitor's first process, which exits after forking
+  UniqueFd sync_read_, go_write_;
+};
+
 struct LauncherOptions {
   std::string monitor_binary;  // ucr-monitor
   std::string init_binary;     // ucr-init
@@ -175,6 +199,15 @@ class Launcher {
   // the message says what failed ("exec: \"x\": executable file not found in
   // $PATH", "mount /src → /dst: ENOENT (...)").
   absl::StatusOr<CreatedContainer> Create(const ContainerSpec& spec);
+
+  // Create in two halves, so that the monitor and ucr-init start up while the
+  // caller still prepares the rootfs and the cgroups. Begin uses of `spec`
+  // only state_dir, log_path, process.tty/stdin/stdin_once, pid, oom_files and
+  // cgroup_dirs (which need not exist yet when oom_files is given); ucr-init
+  // then waits. Finish writes the complete spec, lets ucr-init read it and
+  // returns what Create returns.
+  absl::StatusOr<PendingLaunch> Begin(const ContainerSpec& spec);
+  absl::StatusOr<CreatedContainer> Finish(PendingLaunch launch, const ContainerSpec& spec);
 
   // Releases the waiting process: it execs the user's command. Fails if the
   // container is not waiting (already started, or dead).

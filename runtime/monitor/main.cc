@@ -4,7 +4,7 @@
 //
 // ucr-monitor --state-dir D --init BIN --spec FILE [--log PATH] [--tty]
 //   [--stdin] [--stdin-once] [--pidns-new | --pidns-join NSFILE]
-//   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N
+//   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N [--go-fd M]
 #include <fcntl.h>
 #include <pty.h>
 #include <sched.h>
@@ -63,6 +63,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       ok = take(&o->oom_files[o->oom_file_count++]);
     else if (!strcmp(a, "--sync-fd") && next)
       o->sync_fd = atoi(argv[++i]);
+    else if (!strcmp(a, "--go-fd") && next)
+      o->go_fd = atoi(argv[++i]);
     else
       ok = false;
     if (!ok) return false;
@@ -133,10 +135,11 @@ bool EnterPidNamespace(const Options& o) {
     SyncLine(o.sync_fd, "error 13 monitor: dup2 stdio: %s", strerror(errno));
     _exit(127);
   }
-  char fd_arg[16];
+  char fd_arg[16], go_arg[16];
   snprintf(fd_arg, sizeof fd_arg, "%d", o.sync_fd);
-  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path,
-                        "--sync-fd",   fd_arg,   nullptr};
+  snprintf(go_arg, sizeof go_arg, "%d", o.go_fd);
+  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path, "--sync-fd", fd_arg,
+                        o.go_fd >= 0 ? "--go-fd" : nullptr, go_arg, nullptr};
   execv(o.init_binary, const_cast<char**>(argv));
   SyncLine(o.sync_fd, "error 13 monitor: exec %s: %s", o.init_binary, strerror(errno));
   _exit(127);
@@ -203,6 +206,8 @@ int Run(Options& o) {
   SyncLine(o.sync_fd, "pid %d", child);
   close(o.sync_fd);  // ucrd now waits only for ucr-init's verdict
   o.sync_fd = -1;
+  if (o.go_fd >= 0) close(o.go_fd);  // ucr-init's, not ours
+  o.go_fd = -1;
   uint64_t ooms_before = ReadOomKills(o.oom_files, o.oom_file_count);
   int status = RunLoop(o, stdio, child, signal_fd);
   bool oom = ReadOomKills(o.oom_files, o.oom_file_count) > ooms_before;

@@ -31,6 +31,9 @@ struct Options {
   // holding the output pipes cannot delay the exit being recorded.
   const char* kill_procs_file = nullptr;
   int sync_fd = -1;  // lines for ucrd: "monitor <pid>", "pid <pid>", "error <code> <msg>"
+  // Passed on to ucr-init, which waits for a byte on it before reading the
+  // spec: ucrd starts us while it still prepares the container (-1: no wait).
+  int go_fd = -1;
 };
 
 // The container's stdio as the monitor sees it.

@@ -64,17 +64,18 @@ std::string HostsText(const PodSpec& spec, const std::string& hostname, const st
 // Under state_dir (a tmpfs): the files go with the pod at a reboot, so they
 // are replaced atomically but never fsynced.
 absl::Status WritePodFiles(const PodFilePaths& paths, const PodSpec& spec) {
-  UCR_RETURN_IF_ERROR(WriteFileReplace(paths.hostname, absl::StrCat(PodHostname(spec), "\n")));
+  UCR_RETURN_IF_ERROR(
+      WriteFileAtomic(paths.hostname, absl::StrCat(PodHostname(spec), "\n"), 0644, Durability::kAtomic));
   std::string resolv = ResolvConfText(spec.dns);
   if (resolv.empty()) {
     absl::StatusOr<std::string> host = ReadFile("/etc/resolv.conf");
     resolv = host.ok() ? *host : "";
   }
-  return WriteFileReplace(paths.resolv_conf, resolv);
+  return WriteFileAtomic(paths.resolv_conf, resolv, 0644, Durability::kAtomic);
 }
 
 absl::Status WritePodHosts(const PodFilePaths& paths, const PodSpec& spec, const std::string& ip) {
-  return WriteFileReplace(paths.hosts, HostsText(spec, PodHostname(spec), ip));
+  return WriteFileAtomic(paths.hosts, HostsText(spec, PodHostname(spec), ip), 0644, Durability::kAtomic);
 }
 
 absl::Status MountPodShm(const std::string& target) {

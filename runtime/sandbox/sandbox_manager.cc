@@ -52,8 +52,7 @@ SandboxManager::SandboxManager(const Paths& paths, const cgroups::Hierarchy& hie
     : paths_(paths), hierarchy_(hierarchy), network_(network), podinit_binary_(std::move(podinit_binary)) {}
 
 absl::Status SandboxManager::Save(const SandboxRecord& record, bool durable) const {
-  if (durable) return SaveJson(paths_.SandboxRecordPath(record.id), record);
-  return WriteFileReplace(paths_.SandboxRecordPath(record.id), nlohmann::json(record).dump(), 0600);
+  return SaveJson(paths_.SandboxRecordPath(record.id), record, durable ? Durability::kDurable : Durability::kAtomic);
 }
 
 PodFilePaths SandboxManager::FilePaths(const std::string& id) const {

@@ -103,6 +103,40 @@ TEST_F(LaunchTest, DestroyingACreatedContainerLeavesNothing) {
   EXPECT_EQ((*exit)->signal, SIGKILL);
 }
 
+// Begin starts the monitor and ucr-init before the spec exists; ucr-init
+// waits for it. Finish gives the spec: the same container as Create's.
+TEST_F(LaunchTest, BeginThenFinishCreatesTheContainer) {
+  runtime::ContainerSpec spec = Spec({"sh", "-c", "echo begun; exit 4"});
+  auto launch = launcher_.Begin(spec);
+  ASSERT_TRUE(launch.ok()) << launch.status();
+  ASSERT_TRUE(WaitUntil([&] { return launcher_.ContainerPid(state_).has_value(); }));
+  EXPECT_FALSE(::access((state_ + "/spec.json").c_str(), F_OK) == 0);  // still waiting for it
+  auto created = launcher_.Finish(std::move(*launch), spec);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(launcher_.Start(state_).ok());
+  EXPECT_EQ(WaitExit().exit_code, 4);
+  EXPECT_THAT(LogContents("stdout"), ElementsAre("F begun"));
+}
+
+// A launch dropped before Finish (the caller's preparation failed) runs
+// nothing of the user's: ucr-init exits, the monitor records it and goes.
+TEST_F(LaunchTest, AbandonedLaunchRunsNothingAndEnds) {
+  std::optional<pid_t> monitor;
+  {
+    auto launch = launcher_.Begin(Spec({"sh", "-c", "echo never"}));
+    ASSERT_TRUE(launch.ok()) << launch.status();
+    ASSERT_TRUE(WaitUntil([&] { return launcher_.ContainerPid(state_).has_value(); }));
+    monitor = launcher_.MonitorPid(state_);
+    ASSERT_TRUE(monitor.has_value());
+  }
+  ASSERT_TRUE(WaitUntil([&] { return !launcher_.MonitorAlive(state_); }));
+  auto exit = launcher_.ReadExit(state_);
+  ASSERT_TRUE(exit.ok() && *exit) << exit.status();
+  EXPECT_EQ((*exit)->exit_code, 1);
+  EXPECT_EQ(ReadText(log_), "");
+  EXPECT_TRUE(launcher_.Destroy(state_).ok());
+}
+
 TEST_F(LaunchTest, MonitorSurvivesItsParentAndStartWorksFromAnotherProcess) {
   runtime::ContainerSpec spec = Spec({"sh", "-c", "echo started; sleep 100"});
   // A stand-in for ucrd: creates, then is SIGKILLed before starting.

@@ -59,12 +59,12 @@ TEST_F(FilesTest, AtomicWriteIntoMissingDirFailsWithPath) {
 
 // Without fsync but still a replace: a reader that opened the old file keeps
 // reading the old content, new opens see the new one, no temp file stays.
-TEST_F(FilesTest, ReplaceWithoutSyncSwapsTheFileWhole) {
+TEST_F(FilesTest, AtomicWithoutFsyncStillSwapsTheFileWhole) {
   std::string path = dir_ + "/hosts";
-  ASSERT_TRUE(WriteFileReplace(path, "old\n").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "old\n", 0644, Durability::kAtomic).ok());
   int old_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(old_fd, 0);
-  ASSERT_TRUE(WriteFileReplace(path, "new\n", 0600).ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "new\n", 0600, Durability::kAtomic).ok());
   char buf[16] = {};
   EXPECT_EQ(::read(old_fd, buf, sizeof buf - 1), 4);
   EXPECT_STREQ(buf, "old\n");
@@ -74,7 +74,8 @@ TEST_F(FilesTest, ReplaceWithoutSyncSwapsTheFileWhole) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(CountEntries(dir_), 1);
-  EXPECT_EQ(WriteFileReplace(dir_ + "/no/such/file", "x").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(WriteFileAtomic(dir_ + "/no/such/file", "x", 0644, Durability::kAtomic).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(FilesTest, JsonRoundTripAndCorruptionIsDataLoss) {

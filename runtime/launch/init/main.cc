@@ -1,8 +1,9 @@
 // ucr-init: the set-up helper that becomes the container process.
 //
-//   ucr-init create --spec FILE --sync-fd N
+//   ucr-init create --spec FILE --sync-fd N [--go-fd M]
 //     Run by ucr-monitor as its child, already in the container's pid
-//     namespace. Enters the namespaces, builds the rootfs, drops privileges,
+//     namespace. With --go-fd, first waits for a byte there (the spec is
+//     being written; EOF: the create was abandoned, exit). Enters the namespaces, builds the rootfs, drops privileges,
 //     reports "ok" (or the error) on the sync fd, waits for a byte on
 //     start.fifo, then execve()s the user's command.
 //   ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]
@@ -58,11 +59,15 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   std::string fifo = absl::StrCat(s.state_dir, "/start.fifo");
   p.start.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
   if (!p.start) return LastErrnoError(absl::StrCat("open ", fifo));
+  report.Phase("spec");
   UCR_RETURN_IF_ERROR(JoinCgroups(s.cgroup_dirs));
   UCR_RETURN_IF_ERROR(ApplyOomScoreAdj(s.process.oom_score_adj, report));
+  report.Phase("cgroups");
   UCR_ASSIGN_OR_RETURN(SharedSources shared, CloneSharedSources(s));
   UCR_RETURN_IF_ERROR(EnterContainerNamespaces(s));
+  report.Phase("namespaces");
   UCR_RETURN_IF_ERROR(EnterRootfs(s, shared));
+  report.Phase("rootfs");
   if (s.uts.mode == NsMode::kNew && !s.hostname.empty() &&
       ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
     return LastErrnoError(absl::StrCat("sethostname ", s.hostname));
@@ -72,12 +77,28 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
   UCR_RETURN_IF_ERROR(EnterCwd(s.process.cwd, /*create=*/true));
   UCR_ASSIGN_OR_RETURN(p.executable, FindExecutable(s.process));
   ::umask(022);
-  return DropPrivileges(s.process);
+  UCR_RETURN_IF_ERROR(DropPrivileges(s.process));
+  report.Phase("privileges");
+  return absl::OkStatus();
 }
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
 
-int RunCreate(const std::string& spec_path, int sync_fd) {
+// ucrd started us before the spec was complete: wait until it is written.
+// EOF without the byte means the create was abandoned.
+bool WaitForSpec(int go_fd) {
+  if (go_fd < 0) return true;
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(go_fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  ::close(go_fd);
+  return n == 1;
+}
+
+int RunCreate(const std::string& spec_path, int sync_fd, int go_fd) {
+  if (!WaitForSpec(go_fd)) return 1;
   Reporter report(sync_fd);
   Prepared p;
   if (absl::Status s = Prepare(spec_path, report, p); !s.ok()) {
@@ -110,7 +131,7 @@ int main(int argc, char** argv) {
   ::umask(0);
   std::string mode = argc > 1 ? argv[1] : "";
   std::string spec_path;
-  int sync_fd = -1, spec_fd = -1, timeout_ms = 0;
+  int sync_fd = -1, spec_fd = -1, go_fd = -1, timeout_ms = 0;
   bool reap_all = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -121,16 +142,18 @@ int main(int argc, char** argv) {
       sync_fd = atoi(v);
     else if (flag == "--spec-fd")
       spec_fd = atoi(v);
+    else if (flag == "--go-fd")
+      go_fd = atoi(v);
     else if (flag == "--timeout-ms")
       timeout_ms = atoi(v);
     else if (flag == "--keep-orphans")
       reap_all = false;
   }
-  if (mode == "create" && !spec_path.empty() && sync_fd >= 0) return RunCreate(spec_path, sync_fd);
+  if (mode == "create" && !spec_path.empty() && sync_fd >= 0) return RunCreate(spec_path, sync_fd, go_fd);
   if (mode == "exec" && spec_fd >= 0 && sync_fd >= 0)
     return RunExec(spec_fd, sync_fd, timeout_ms, reap_all);
   fprintf(stderr,
-          "usage: ucr-init create --spec FILE --sync-fd N\n"
+          "usage: ucr-init create --spec FILE --sync-fd N [--go-fd M]\n"
           "       ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]\n");
   return 2;
 }
