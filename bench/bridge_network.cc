@@ -1,7 +1,6 @@
 #include "bench/bridge_network.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -19,16 +18,8 @@
 namespace ucr::bench {
 namespace {
 
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  while (struct dirent* e = d ? ::readdir(d) : nullptr) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  if (d) ::closedir(d);
-  return out;
-}
+// Entries of `dir`; none when it is missing.
+std::vector<std::string> DirEntries(const std::string& dir) { return ListDir(dir).value_or(std::vector<std::string>()); }
 
 std::string RunOut(const std::vector<std::string>& argv) {
   absl::StatusOr<CommandResult> r = RunCommand(argv, std::nullopt, "", std::chrono::seconds(30));

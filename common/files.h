@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +30,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // write(2) until all of `data` is written (retrying EINTR and short writes);
 // errors name `path`.
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path);
+
+// The names in `dir` other than "." and "..", in readdir order.
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir);
 
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, mode_t mode = 0755);

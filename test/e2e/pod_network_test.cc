@@ -3,8 +3,6 @@
 // reach each other, publish a hostPort reachable from the host via 127.0.0.1,
 // report their IP in PodSandboxStatus and find it in /etc/hosts; removing
 // them releases everything. Skips while the daemon has no pod runtime.
-#include <dirent.h>
-
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -172,17 +170,8 @@ TEST_F(PodNetworkTest, PodsTalkAndPublishAHostPort) {
   EXPECT_FALSE(leftovers.ok());
 }
 
-// Entries of `dir` other than "." and ".." (none when it is missing).
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  while (struct dirent* e = d ? ::readdir(d) : nullptr) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  if (d) ::closedir(d);
-  return out;
-}
+// Entries of `dir`; none when it is missing.
+std::vector<std::string> Entries(const std::string& dir) { return ListDir(dir).value_or(std::vector<std::string>()); }
 
 // The CNI ADD runs beside the pod's cgroup, /dev/shm and files: when it fails
 // (here `tuning`, after the bridge attached the pod, on a sysctl that does not

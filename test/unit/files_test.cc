@@ -78,6 +78,15 @@ TEST_F(FilesTest, AtomicWithoutFsyncStillSwapsTheFileWhole) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(FilesTest, ListDirNamesEntriesAndMissingDirIsNotFound) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/sub").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/.hidden", "x").ok());
+  absl::StatusOr<std::vector<std::string>> names = ListDir(dir_);
+  ASSERT_TRUE(names.ok()) << names.status();
+  EXPECT_THAT(*names, ::testing::UnorderedElementsAre("sub", ".hidden"));
+  EXPECT_EQ(ListDir(dir_ + "/nope").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(FilesTest, JsonRoundTripAndCorruptionIsDataLoss) {
   std::string path = dir_ + "/c.json";
   ASSERT_TRUE(SaveJson(path, {{"id", "abc"}, {"n", 3}}).ok());
