@@ -146,7 +146,9 @@ absl::StatusOr<PodNetworkResult> CniNetwork::Setup(const PodNetworkRequest& requ
   std::string what = absl::StrCat("CNI ADD of pod ", request.pod_namespace, "/", request.pod_name,
                                   " to network \"", list->name, "\"");
 
-  if (!list->HasPluginType("loopback")) UCR_RETURN_IF_ERROR(BringUpLoopback(request.netns_path));
+  if (!request.loopback_up && !list->HasPluginType("loopback")) {
+    UCR_RETURN_IF_ERROR(BringUpLoopback(request.netns_path));
+  }
   // Recorded before ADD: should ucrd die half-way, DEL can still release it.
   UCR_RETURN_IF_ERROR(Annotate(cache_.Save(entry), what));
   CniInvocation inv = InvocationFor(entry);

@@ -31,6 +31,9 @@ struct PodNetworkRequest {
   std::vector<PortMapping> port_mappings;
   DnsConfig dns;
   std::map<std::string, std::string> annotations;  // bandwidth annotations live here
+  // The caller already brought `lo` up in the netns (ucrd's namespace pinner
+  // does): Setup need not enter the netns for it.
+  bool loopback_up = false;
 };
 
 // What the CRI Status call reports as the NetworkReady condition.

@@ -19,6 +19,8 @@
 
 namespace ucr::runtime {
 
+class Rollback;
+
 struct SandboxFilter {
   std::string id_prefix;
   bool has_state = false;
@@ -65,6 +67,9 @@ class SandboxManager {
   };
 
   absl::StatusOr<std::string> Setup(SandboxRecord* record);
+  // The parts of Setup that need no network: cgroups, /dev/shm, hostname and
+  // resolv.conf; each step done registers its undo in `rollback`.
+  absl::Status SetUpLocal(SandboxRecord* record, pid_t init, bool ipc, Rollback* rollback);
   absl::Status Release(SandboxRecord* record);
   // `durable`: fsynced before it returns. A stopped pod's record need not be:
   // should a power loss revert it, the pod is NOTREADY after the reboot

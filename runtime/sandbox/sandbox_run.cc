@@ -1,9 +1,8 @@
 // RunPodSandbox: namespaces, pod init, cgroup, /dev/shm, network, pod files.
-// The CNI ADD runs on a thread of its own beside the cgroup, /dev/shm and files.
+// The cgroup, /dev/shm and files are made on a helper thread during the CNI ADD.
 #include <signal.h>
 
 #include <chrono>
-#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -45,39 +44,9 @@ network::PodNetworkRequest NetworkRequest(const SandboxRecord& r, const std::str
   req.port_mappings = r.spec.port_mappings;
   req.dns = r.spec.dns;
   req.annotations = r.spec.annotations;
+  req.loopback_up = true;  // PinNamespaces did it
   return req;
 }
-
-// network->Setup on a thread of its own. Not waited for (the caller failed
-// first), it waits in its destructor and detaches what it attached.
-class NetworkSetupThread {
- public:
-  NetworkSetupThread(network::PodNetwork* network, network::PodNetworkRequest request)
-      : network_(network),
-        sandbox_id_(request.sandbox_id),
-        thread_([this, request = std::move(request), call_id = log::CurrentCallId()] {
-          log::CallScope scope(call_id);
-          result_ = network_->Setup(request);
-        }) {}
-  ~NetworkSetupThread() {
-    if (!thread_.joinable()) return;
-    thread_.join();
-    if (result_.ok()) (void)network_->Teardown(sandbox_id_);
-  }
-  NetworkSetupThread(const NetworkSetupThread&) = delete;
-  NetworkSetupThread& operator=(const NetworkSetupThread&) = delete;
-
-  absl::StatusOr<network::PodNetworkResult> Wait() {
-    thread_.join();
-    return std::move(result_);
-  }
-
- private:
-  network::PodNetwork* network_;
-  std::string sandbox_id_;
-  absl::StatusOr<network::PodNetworkResult> result_ = absl::UnknownError("pod network setup did not run");
-  std::thread thread_;  // last: it starts once the members above exist
-};
 
 }  // namespace
 
@@ -157,14 +126,42 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
     rollback.Add([init] { ::kill(init, SIGKILL); });
   }
 
-  // The CNI ADD (tens of ms of plugin execs) runs beside the steps below;
-  // destroyed before `rollback` undoes the rest, an unclaimed one detaches.
-  std::optional<NetworkSetupThread> net_setup;
-  if (own_net) net_setup.emplace(network_, NetworkRequest(*r, NsPath(id, "net")));
+  // The cgroup, /dev/shm and files need neither the network nor the pod's IP:
+  // with a pod network, a helper thread makes them while this one runs the
+  // CNI ADD (plugin execs, tens of ms). Their undo steps run first on failure.
+  Rollback local_rollback;
+  absl::Status local_status;
+  std::string ip;
+  if (own_net) {
+    std::jthread local([&, call_id = log::CurrentCallId()] {
+      log::CallScope scope(call_id);
+      local_status = SetUpLocal(r, init, pin.ipc, &local_rollback);
+    });
+    absl::StatusOr<network::PodNetworkResult> net = network_->Setup(NetworkRequest(*r, NsPath(id, "net")));
+    local.join();
+    if (!net.ok()) return net.status();
+    r->network_set_up = true;
+    rollback.Add([this, id] { (void)network_->Teardown(id); });
+    ip = net->ip;
+    r->additional_ips = net->additional_ips;
+  } else {
+    local_status = SetUpLocal(r, init, pin.ipc, &local_rollback);
+    ip = HostIp();
+  }
+  UCR_RETURN_IF_ERROR(local_status);
+  r->ip = ip;
+  UCR_RETURN_IF_ERROR(WritePodHosts(FilePaths(id), r->spec, own_net ? ip : ""));
+  local_rollback.Commit();
+  rollback.Commit();
+  return ip;
+}
 
+// The pod cgroup (and the init's, holding it), /dev/shm, hostname and resolv.conf.
+absl::Status SandboxManager::SetUpLocal(SandboxRecord* r, pid_t init, bool ipc, Rollback* rollback) {
+  const std::string& id = r->id;
   UCR_ASSIGN_OR_RETURN(cgroups::Cgroup pod_cgroup, cgroups::Cgroup::Create(hierarchy_, r->cgroup_path));
   r->owns_cgroup = r->spec.cgroup_parent.empty() || pod_cgroup.created();
-  if (r->owns_cgroup) rollback.Add([pod_cgroup] { (void)pod_cgroup.Destroy(); });
+  if (r->owns_cgroup) rollback->Add([pod_cgroup] { (void)pod_cgroup.Destroy(); });
   if (init > 0) {
     // The init's own cgroup beside the containers' (v2 forbids processes in inner nodes).
     absl::StatusOr<cgroups::Cgroup> init_cgroup =
@@ -172,34 +169,18 @@ absl::StatusOr<std::string> SandboxManager::Setup(SandboxRecord* r) {
     if (init_cgroup.ok()) {
       if (absl::Status st = init_cgroup->AddProcess(init); !st.ok()) log::Warn("pod %s init cgroup: %s", id, st.message());
       // The init first: a cgroup with a process in it cannot go.
-      rollback.Add([c = *init_cgroup, init] {
+      rollback->Add([c = *init_cgroup, init] {
         ::kill(init, SIGKILL);
         (void)c.Destroy();
       });
     }
   }
-
   PodFilePaths files = FilePaths(id);
-  if (pin.ipc) {
+  if (ipc) {
     UCR_RETURN_IF_ERROR(MountPodShm(files.shm));
-    rollback.Add([files] { (void)UnmountPodShm(files.shm); });
+    rollback->Add([files] { (void)UnmountPodShm(files.shm); });
   }
-  UCR_RETURN_IF_ERROR(WritePodFiles(files, r->spec));
-
-  std::string ip;
-  if (own_net) {
-    UCR_ASSIGN_OR_RETURN(network::PodNetworkResult net, net_setup->Wait());
-    r->network_set_up = true;
-    rollback.Add([this, id] { (void)network_->Teardown(id); });
-    ip = net.ip;
-    r->additional_ips = net.additional_ips;
-  } else {
-    ip = HostIp();
-  }
-  r->ip = ip;
-  UCR_RETURN_IF_ERROR(WritePodHosts(files, r->spec, own_net ? ip : ""));
-  rollback.Commit();
-  return ip;
+  return WritePodFiles(files, r->spec);
 }
 
 }  // namespace ucr::runtime
