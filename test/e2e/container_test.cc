@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "common/ids.h"
 #include "test/e2e/pod_helpers.h"
 
 namespace ucr::test {
@@ -113,6 +114,34 @@ TEST_F(ContainerTest, CgroupFilesHoldTheLimitsAndUpdatesApplyLive) {
   EXPECT_EQ(ContainerStatus(id).resources().linux().memory_limit_in_bytes(), 96 << 20);
 }
 
+
+// The kubelet's cgroup_parent (cgroupfs driver): the pod and its containers
+// live under it; what ucrd created for the pod goes with the pod.
+TEST_F(ContainerTest, KubeletCgroupParentHoldsThePodAndItsContainers) {
+  const std::string top = absl::StrCat("/ucr-e2e-kubepods-", NewId().substr(0, 8));
+  const std::string parent = absl::StrCat(top, "/besteffort/pod-cgparent");
+  v1::PodSandboxConfig pc = PodConfig("cgparent");
+  pc.mutable_linux()->set_cgroup_parent(parent);
+  std::string pod = RunPod(pc);
+  v1::ContainerConfig c = ContainerConfig("inparent", kSleep);
+  c.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(40 << 20);
+  std::string id = RunContainer(pod, pc, c);
+  const std::string memory = absl::StrCat("/sys/fs/cgroup/memory", parent, "/", id);
+  EXPECT_EQ(*ReadFile(memory + "/memory.limit_in_bytes"), absl::StrCat(40 << 20, "\n"));
+  EXPECT_THAT(*ReadFile(absl::StrCat("/sys/fs/cgroup/pids", parent, "/", id, "/cgroup.procs")),
+              HasSubstr(std::to_string(ContainerPid(id))));
+  ASSERT_TRUE(StopPod(pod).ok());
+  ASSERT_TRUE(RemovePod(pod).ok());
+  struct stat st;
+  EXPECT_NE(::stat(memory.c_str(), &st), 0);
+  EXPECT_NE(::stat(absl::StrCat("/sys/fs/cgroup/memory", parent).c_str(), &st), 0);  // ucrd made it
+  // The levels above the pod's (mkdir -p) are the node's to clean up.
+  for (const char* h : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd"}) {
+    for (const std::string& d : {absl::StrCat(top, "/besteffort"), top}) {
+      ::rmdir(absl::StrCat("/sys/fs/cgroup/", h, d).c_str());
+    }
+  }
+}
 
 // Inside, /sys/fs/cgroup/<controller> is the container's own cgroup, read-only
 // (as with runc on v1): the limit is at the top and no other cgroup shows.
