@@ -189,6 +189,7 @@ absl::StatusOr<PinResult> PinNamespaces(const PinRequest& request) {
     plan.podinit = request.podinit_path.c_str();
   }
 
+  if (plan.flags == 0) return PinResult{0};  // host network, IPC and PID: nothing to create
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return LastErrnoError("pipe for the namespace pinner");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
