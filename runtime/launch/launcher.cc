@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
+#include "runtime/launch/init/mounts.h"
 #include "runtime/launch/proc_util.h"
 #include "runtime/launch/spec_json.h"
 
@@ -217,8 +218,10 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
 
 absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const ContainerSpec& spec) {
   const std::string& dir = launch.state_dir_;
-  absl::Status ready = Validate(spec);
-  if (ready.ok()) ready = WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(spec));
+  ContainerSpec full = spec;
+  absl::Status ready = Validate(full);
+  if (ready.ok()) ready = init::PremountHostSide(full);
+  if (ready.ok()) ready = WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(full));
   char go = 'g';
   if (ready.ok() && ::write(launch.go_write_.get(), &go, 1) != 1) ready = LastErrnoError("release ucr-init");
   launch.go_write_.reset();

@@ -95,6 +95,29 @@ TEST_F(LaunchTest, SysctlsAndRlimits) {
   EXPECT_FALSE(launcher_.Create(spec).ok());
 }
 
+// /dev and host_side mounts are made from ucrd's side, under the rootfs in
+// the host's namespace (privately), and the container sees them as before;
+// a mount the container gets later above one keeps it with ucr-init.
+TEST_F(LaunchTest, HostSideMountsArePremountedAndSeenInside) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/hostfile", "from the host\n").ok());
+  ASSERT_TRUE(MakeDirs(dir_ + "/optdir").ok());
+  runtime::ContainerSpec spec = Spec({"sh", "-c", "cat /etc/premounted /opt/inner; ls /dev/null /dev/pts"});
+  spec.mounts.push_back({dir_ + "/hostfile", "/etc/premounted", "bind", {"bind", "ro"}, /*host_side=*/true});
+  spec.mounts.push_back({dir_ + "/optdir", "/opt", "bind", {"rbind", "rprivate"}});
+  spec.mounts.push_back({dir_ + "/hostfile", "/opt/inner", "bind", {"bind"}, /*host_side=*/true});
+  auto created = launcher_.Create(spec);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::string host = ReadText("/proc/self/mountinfo");
+  EXPECT_THAT(host, HasSubstr(rootfs_ + "/etc/premounted "));
+  EXPECT_THAT(host, HasSubstr(rootfs_ + "/dev "));
+  EXPECT_THAT(host, HasSubstr(rootfs_ + "/dev/pts "));
+  EXPECT_THAT(host, ::testing::Not(HasSubstr(rootfs_ + "/opt/inner ")));  // /opt comes later: ucr-init's
+  ASSERT_TRUE(launcher_.Start(state_).ok());
+  EXPECT_EQ(WaitExit().exit_code, 0);
+  EXPECT_THAT(LogContents("stdout"), ::testing::ElementsAre("F from the host", "F from the host", "F /dev/null", "F ",
+                                                           "F /dev/pts:", "F ptmx"));
+}
+
 TEST_F(LaunchTest, HostnameAndDefaultFilesystems) {
   pid_t pid = Run(Spec({"sleep", "100"}));
   ASSERT_TRUE(WaitUntil([&] { return HasExeced(pid); }));

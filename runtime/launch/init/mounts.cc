@@ -28,8 +28,9 @@ namespace {
 
 bool IsBind(const Mount& m, const MountFlags& f) { return m.type == "bind" || (f.flags & MS_BIND); }
 
-// `clone`: for an rshared bind, the source's detached copy (see SharedSources).
-absl::Status MountOne(int rootfd, const Mount& m, int clone = -1) {
+}  // namespace
+
+absl::Status MountOne(int rootfd, const Mount& m, int clone) {
   MountFlags f = ParseMountOptions(m.options);
   bool bind = IsBind(m, f);
   bool dir = true;
@@ -61,6 +62,8 @@ absl::Status MountOne(int rootfd, const Mount& m, int clone = -1) {
   return absl::OkStatus();
 }
 
+namespace {
+
 const std::vector<Mount>& DefaultMounts() {
   static const std::vector<Mount> kMounts = {
       {"proc", "/proc", "proc", {"nosuid", "noexec", "nodev"}},
@@ -76,7 +79,9 @@ const std::vector<Mount>& DefaultMounts() {
   return kMounts;
 }
 
-absl::Status CreateDevices(int rootfd, bool tty) {
+}  // namespace
+
+absl::Status CreateDevices(int rootfd) {
   UCR_ASSIGN_OR_RETURN(UniqueFd dev, OpenInRoot(rootfd, "/dev", O_DIRECTORY | O_RDONLY));
   struct Dev {
     const char* name;
@@ -98,16 +103,22 @@ absl::Status CreateDevices(int rootfd, bool tty) {
     if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST)
       return LastErrnoError(absl::StrCat("symlink /dev/", l.name));
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The pty the monitor gave us (on stdin) becomes /dev/console, as runc does.
+// By path: its fd belongs to a mount of the namespace we left.
+absl::Status BindConsole(int rootfd) {
   char pty[64];
-  if (tty && ::ttyname_r(0, pty, sizeof pty) == 0) {
-    // The pty the monitor gave us becomes /dev/console, as runc does. By
-    // path: its fd belongs to a mount of the namespace we left.
-    int f = ::openat(dev.get(), "console", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-    if (f >= 0) ::close(f);
-    UCR_ASSIGN_OR_RETURN(UniqueFd console, OpenInRoot(rootfd, "/dev/console"));
-    if (::mount(pty, FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
-      return LastErrnoError(absl::StrCat("bind the pty ", pty, " on /dev/console"));
-  }
+  if (::ttyname_r(0, pty, sizeof pty) != 0) return absl::OkStatus();
+  UCR_ASSIGN_OR_RETURN(UniqueFd dev, OpenInRoot(rootfd, "/dev", O_DIRECTORY | O_RDONLY));
+  int f = ::openat(dev.get(), "console", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  if (f >= 0) ::close(f);
+  UCR_ASSIGN_OR_RETURN(UniqueFd console, OpenInRoot(rootfd, "/dev/console"));
+  if (::mount(pty, FdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr))
+    return LastErrnoError(absl::StrCat("bind the pty ", pty, " on /dev/console"));
   return absl::OkStatus();
 }
 
@@ -122,6 +133,52 @@ absl::Status PivotInto(const std::string& rootfs) {
 }
 
 }  // namespace
+
+namespace {
+
+bool IsUnder(const std::string& path, const std::string& dir) {
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+}
+
+// Made private in the host's namespace, so that they do not propagate to its
+// peers; their copies in the container's namespace are private too.
+absl::Status MountPrivately(int rootfd, const Mount& m) {
+  UCR_RETURN_IF_ERROR(Annotate(MountOne(rootfd, m), absl::StrCat("mount ", m.destination, " from ucrd")));
+  return Remount(rootfd, m.destination, MS_PRIVATE);
+}
+
+}  // namespace
+
+absl::Status PremountHostSide(ContainerSpec& spec) {
+  // A mount ucr-init makes later at or above a premount would hide it:
+  // those stay with ucr-init, in order.
+  std::vector<std::string> later;
+  for (const Mount& m : spec.mounts)
+    if (!m.host_side) later.push_back(m.destination);
+  auto hidden = [&](const std::string& dest) {
+    for (const std::string& l : later)
+      if (IsUnder(dest, l)) return true;
+    return false;
+  };
+  int raw = ::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (raw < 0) return LastErrnoError(absl::StrCat("open rootfs ", spec.rootfs));
+  UniqueFd rootfd(raw);
+  if (!hidden("/dev") && !hidden("/dev/pts")) {
+    for (const Mount& m : DefaultMounts()) {
+      if (m.destination != "/dev" && m.destination != "/dev/pts") continue;
+      UCR_RETURN_IF_ERROR(MountPrivately(rootfd.get(), m));
+      if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get()));
+    }
+    spec.dev_premounted = true;
+  }
+  for (Mount& m : spec.mounts) {
+    if (!m.host_side || hidden(m.destination)) continue;
+    if (IsUnder(m.destination, "/dev") && !spec.dev_premounted) continue;  // ucr-init's /dev comes later
+    UCR_RETURN_IF_ERROR(MountPrivately(rootfd.get(), m));
+    m.premounted = true;
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<SharedSources> CloneSharedSources(const ContainerSpec& spec) {
   SharedSources out;
@@ -154,14 +211,18 @@ absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
   for (const Mount& m : spec.mounts) overridden.insert(m.destination);
   for (const Mount& m : DefaultMounts()) {
     if (overridden.count(m.destination)) continue;
+    const bool dev = m.destination == "/dev" || m.destination == "/dev/pts";
+    if (dev && spec.dev_premounted) continue;  // mounted from ucrd (PremountHostSide)
     if (absl::Status s = MountOne(rootfd.get(), m); !s.ok())
       return Annotate(s, absl::StrCat("mount ", m.type, " on ", m.destination));
-    if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get(), spec.process.tty));
+    if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get()));
   }
+  if (spec.process.tty && !overridden.count("/dev")) UCR_RETURN_IF_ERROR(BindConsole(rootfd.get()));
   if (!overridden.count("/sys") && !overridden.count("/sys/fs/cgroup"))
     UCR_RETURN_IF_ERROR(MountCgroupView(rootfd.get()));
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
+    if (m.premounted) continue;  // came with the rootfs
     auto clone = shared.find(i);
     if (absl::Status s =
             MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());
