@@ -43,9 +43,12 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", id, " is ", StateName(record.state), ", not created: it cannot be started"));
   }
+  // Stamped before the release: a command that exits at once is reaped (and
+  // its finished_at taken by the monitor) before Start would return.
+  const int64_t started_at = UnixNanosNow();
   UCR_RETURN_IF_ERROR(Annotate(launcher_->Start(paths_.ContainerStateDir(id)), absl::StrCat("start container ", id)));
   record.state = ContainerState::kRunning;
-  record.started_at = UnixNanosNow();
+  record.started_at = started_at;
   UCR_RETURN_IF_ERROR(Save(record));
   Publish(entry.get(), record);
   return absl::OkStatus();
