@@ -2,7 +2,7 @@
 // (test/e2e/test_network.h: bridge ucre2e0, 198.18.1.0/24) get distinct IPs,
 // reach each other, publish a hostPort reachable from the host via 127.0.0.1,
 // report their IP in PodSandboxStatus and find it in /etc/hosts; removing
-// them releases everything. Skips while the daemon has no pod runtime.
+// them releases everything.
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -10,7 +10,7 @@
 #include "common/files.h"
 #include "common/ids.h"
 #include "test/e2e/test_network.h"
-#include "test/e2e/ucrd_fixture.h"
+#include "test/e2e/pod_helpers.h"
 
 namespace ucr::test {
 namespace {
@@ -18,40 +18,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr char kBusybox[] = "127.0.0.1:5100/ucr-test/busybox:1";
-
-class PodNetworkTest : public UcrdTest {
+// Pods on the fixture's e2e network (PodTest's pods are host-network).
+class PodNetworkTest : public PodTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(ucrd_.Start());
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(kBusybox);
-    v1::PullImageResponse pulled;
-    grpc::Status st = ucrd_.image().PullImage(Context().get(), pull, &pulled);
-    if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) GTEST_SKIP() << "no image service yet";
-    ASSERT_TRUE(st.ok()) << st.error_message();
-  }
-
-  void TearDown() override {
-    RemovePods();
-    UcrdTest::TearDown();
-  }
-
-  void RemovePods() {
-    for (const std::string& id : std::exchange(pods_, {})) {
-      v1::StopPodSandboxRequest stop;
-      stop.set_pod_sandbox_id(id);
-      v1::StopPodSandboxResponse stopped;
-      (void)ucrd_.runtime().StopPodSandbox(Context().get(), stop, &stopped);
-      v1::RemovePodSandboxRequest rm;
-      rm.set_pod_sandbox_id(id);
-      v1::RemovePodSandboxResponse removed;
-      grpc::Status st = ucrd_.runtime().RemovePodSandbox(Context().get(), rm, &removed);
-      EXPECT_TRUE(st.ok()) << st.error_message();
-    }
-  }
-
-  v1::PodSandboxConfig PodConfig(const std::string& name, int host_port = 0) {
+  v1::PodSandboxConfig NetworkPodConfig(const std::string& name, int host_port = 0) {
     v1::PodSandboxConfig c;
     c.mutable_metadata()->set_name(name);
     c.mutable_metadata()->set_namespace_("pod-net-e2e");
@@ -67,58 +37,23 @@ class PodNetworkTest : public UcrdTest {
     return c;
   }
 
-  // RunPodSandbox; an empty id means the daemon has no pod runtime (test skipped).
-  std::string RunPod(const v1::PodSandboxConfig& config) {
-    v1::RunPodSandboxRequest req;
-    *req.mutable_config() = config;
-    v1::RunPodSandboxResponse resp;
-    grpc::Status st = ucrd_.runtime().RunPodSandbox(Context().get(), req, &resp);
-    if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) return "";
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    if (st.ok()) pods_.push_back(resp.pod_sandbox_id());
-    return resp.pod_sandbox_id();
-  }
-
-  v1::PodSandboxStatus PodStatus(const std::string& id) {
-    v1::PodSandboxStatusRequest req;
-    req.set_pod_sandbox_id(id);
-    v1::PodSandboxStatusResponse resp;
-    grpc::Status st = ucrd_.runtime().PodSandboxStatus(Context().get(), req, &resp);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return resp.status();
-  }
-
-  std::string StartContainer(const std::string& pod, const v1::PodSandboxConfig& pod_config,
-                             const std::vector<std::string>& command) {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod);
-    *create.mutable_sandbox_config() = pod_config;
-    v1::ContainerConfig* c = create.mutable_config();
-    c->mutable_metadata()->set_name("main");
-    c->mutable_image()->set_image(kBusybox);
-    for (const std::string& arg : command) c->add_command(arg);
-    c->set_log_path("main.log");
-    v1::CreateContainerResponse created;
-    grpc::Status st = ucrd_.runtime().CreateContainer(Context().get(), create, &created);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    v1::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    st = ucrd_.runtime().StartContainer(Context().get(), start, &started);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return created.container_id();
+  // Stops and removes every pod, each of which must succeed.
+  void RemovePods() {
+    v1::ListPodSandboxResponse pods;
+    ASSERT_TRUE(ucrd_.runtime().ListPodSandbox(Context().get(), {}, &pods).ok());
+    for (const auto& pod : pods.items()) {
+      (void)StopPod(pod.id());
+      grpc::Status st = RemovePod(pod.id());
+      EXPECT_TRUE(st.ok()) << st.error_message();
+    }
   }
 
   // ExecSync, retried while a server in another pod starts; returns stdout.
   std::string Exec(const std::string& container, const std::vector<std::string>& cmd, int attempts = 1) {
     v1::ExecSyncResponse resp;
     for (int i = 0; i < attempts; ++i) {
-      v1::ExecSyncRequest req;
-      req.set_container_id(container);
-      for (const std::string& arg : cmd) req.add_cmd(arg);
-      req.set_timeout(10);
       resp.Clear();
-      grpc::Status st = ucrd_.runtime().ExecSync(Context().get(), req, &resp);
+      grpc::Status st = ExecSync(container, cmd, 10, &resp);
       EXPECT_TRUE(st.ok()) << st.error_message();
       if (resp.exit_code() == 0) return resp.stdout();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -126,16 +61,14 @@ class PodNetworkTest : public UcrdTest {
     ADD_FAILURE() << "exec failed with " << resp.exit_code() << ": " << resp.stderr();
     return "";
   }
-
-  std::vector<std::string> pods_;
 };
 
 TEST_F(PodNetworkTest, PodsTalkAndPublishAHostPort) {
   int host_port = 30000 + static_cast<int>(std::stoul(RandomHex(2), nullptr, 16) % 5000);
-  v1::PodSandboxConfig server_config = PodConfig("web", host_port);
+  v1::PodSandboxConfig server_config = NetworkPodConfig("web", host_port);
   std::string server = RunPod(server_config);
-  if (server.empty()) GTEST_SKIP() << "no pod runtime yet";
-  v1::PodSandboxConfig client_config = PodConfig("client");
+  ASSERT_FALSE(server.empty());
+  v1::PodSandboxConfig client_config = NetworkPodConfig("client");
   std::string client = RunPod(client_config);
   ASSERT_FALSE(client.empty());
 
@@ -146,8 +79,9 @@ TEST_F(PodNetworkTest, PodsTalkAndPublishAHostPort) {
   EXPECT_NE(server_ip, client_ip);
 
   // httpd serves the pod's /etc: /hostname and /hosts say who answered.
-  std::string web = StartContainer(server, server_config, {"/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/etc"});
-  std::string sleeper = StartContainer(client, client_config, {"/bin/busybox", "sleep", "3600"});
+  std::string web = RunContainer(server, server_config,
+                                 ContainerConfig("main", {"/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/etc"}));
+  std::string sleeper = RunContainer(client, client_config, ContainerConfig("main", {"/bin/busybox", "sleep", "3600"}));
   EXPECT_EQ(Exec(sleeper, {"/bin/busybox", "wget", "-q", "-O", "-", absl::StrCat("http://", server_ip, ":8080/hostname")}, 25),
             "web\n");
   std::string hosts = Exec(web, {"/bin/busybox", "cat", "/etc/hosts"});
@@ -187,11 +121,10 @@ TEST_F(PodNetworkTest, FailedAddLeavesNothingBehind) {
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "198.18.2.0/24"}]], "dataDir": ")", ipam, R"("}},
   {"type": "tuning", "sysctl": {"net.ipv4.conf.eth0.no_such_knob": "1"}}]})")).ok());
   v1::RunPodSandboxRequest req;
-  *req.mutable_config() = PodConfig("doomed");
+  *req.mutable_config() = NetworkPodConfig("doomed");
   req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(v1::POD);
   v1::RunPodSandboxResponse resp;
   grpc::Status st = ucrd_.runtime().RunPodSandbox(Context().get(), req, &resp);
-  if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) GTEST_SKIP() << "no pod runtime yet";
   EXPECT_FALSE(st.ok());
   EXPECT_THAT(st.error_message(), HasSubstr("tuning"));
 
