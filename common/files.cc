@@ -22,6 +22,12 @@ absl::Status FsyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+bool PathIsAtOrUnder(absl::string_view path, absl::string_view dir) {
+  if (path == dir) return true;
+  if (dir.empty() || path.size() <= dir.size() || path.substr(0, dir.size()) != dir) return false;
+  return dir.back() == '/' || path[dir.size()] == '/';
+}
+
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());

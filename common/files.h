@@ -34,6 +34,9 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path);
 // The names in `dir` other than "." and "..", in readdir order.
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir);
 
+// True when `path` is `dir` or lies below it, by name ("/a/bc" is not under "/a/b").
+bool PathIsAtOrUnder(absl::string_view path, absl::string_view dir);
+
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, mode_t mode = 0755);
 

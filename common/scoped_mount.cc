@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/files.h"
 #include "common/mountinfo.h"
 #include "common/status.h"
 
@@ -47,9 +48,8 @@ absl::Status UnmountAllUnder(const std::string& root) {
   absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
   if (!mounts.ok()) return mounts.status();
   std::vector<std::string> targets;
-  std::string prefix = root.ends_with('/') ? root : root + "/";
   for (MountInfoEntry& m : *mounts) {
-    if (m.mount_point == root || m.mount_point.starts_with(prefix)) targets.push_back(std::move(m.mount_point));
+    if (PathIsAtOrUnder(m.mount_point, root)) targets.push_back(std::move(m.mount_point));
   }
   // Deepest first so that parents are not busy with their children.
   std::sort(targets.begin(), targets.end(),

@@ -23,10 +23,6 @@ bool IsV1Controller(absl::string_view option) {
   return kKnown.count(option) > 0 || absl::StartsWith(option, "name=");
 }
 
-bool IsUnder(absl::string_view path, absl::string_view root) {
-  return path == root || absl::StartsWith(path, absl::StrCat(root, "/"));
-}
-
 absl::StatusOr<Mount> V2Mount(const std::string& path) {
   UCR_ASSIGN_OR_RETURN(std::string controllers, internal::ReadControl(path, "cgroup.controllers"));
   Mount m{path, {}};
@@ -53,7 +49,7 @@ absl::StatusOr<Hierarchy> Hierarchy::FromMountInfo(absl::string_view mountinfo,
   std::set<std::vector<std::string>> seen;
   for (MountInfoEntry& line : ParseMountInfo(mountinfo)) {
     if (line.fs_type != "cgroup" && line.fs_type != "cgroup2") continue;
-    if (!IsUnder(line.mount_point, root)) continue;
+    if (!PathIsAtOrUnder(line.mount_point, root)) continue;
     if (line.fs_type == "cgroup2") {
       // Prefer the one at the root (pure v2) over a hybrid host's /unified.
       if (v2_path.empty() || line.mount_point == root) v2_path = line.mount_point;

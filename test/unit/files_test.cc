@@ -144,5 +144,15 @@ TEST_F(FilesTest, UnmountAllUnderTakesNestedMounts) {
   EXPECT_TRUE(RemoveTree(outer).ok());
 }
 
+TEST(PathIsAtOrUnderTest, ComparesWholeComponents) {
+  EXPECT_TRUE(PathIsAtOrUnder("/a/b", "/a/b"));
+  EXPECT_TRUE(PathIsAtOrUnder("/a/b/c", "/a/b"));
+  EXPECT_TRUE(PathIsAtOrUnder("/a/b/c", "/a/b/"));
+  EXPECT_TRUE(PathIsAtOrUnder("/a", "/"));
+  EXPECT_FALSE(PathIsAtOrUnder("/a/bc", "/a/b"));
+  EXPECT_FALSE(PathIsAtOrUnder("/a", "/a/b"));
+  EXPECT_FALSE(PathIsAtOrUnder("/a", ""));
+}
+
 }  // namespace
 }  // namespace ucr

@@ -136,10 +136,6 @@ absl::Status PivotInto(const std::string& rootfs) {
 
 namespace {
 
-bool IsUnder(const std::string& path, const std::string& dir) {
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
-}
-
 // Made private in the host's namespace, so that they do not propagate to its
 // peers; their copies in the container's namespace are private too.
 absl::Status MountPrivately(int rootfd, const Mount& m) {
@@ -157,7 +153,7 @@ absl::Status PremountHostSide(ContainerSpec& spec) {
     if (!m.host_side) later.push_back(m.destination);
   auto hidden = [&](const std::string& dest) {
     for (const std::string& l : later)
-      if (IsUnder(dest, l)) return true;
+      if (PathIsAtOrUnder(dest, l)) return true;
     return false;
   };
   int raw = ::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -173,7 +169,7 @@ absl::Status PremountHostSide(ContainerSpec& spec) {
   }
   for (Mount& m : spec.mounts) {
     if (!m.host_side || hidden(m.destination)) continue;
-    if (IsUnder(m.destination, "/dev") && !spec.dev_premounted) continue;  // ucr-init's /dev comes later
+    if (PathIsAtOrUnder(m.destination, "/dev") && !spec.dev_premounted) continue;  // ucr-init's /dev comes later
     UCR_RETURN_IF_ERROR(MountPrivately(rootfd.get(), m));
     m.premounted = true;
   }
