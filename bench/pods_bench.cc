@@ -14,6 +14,7 @@
 // RemovePodSandbox of pods with the kubelet's default namespaces (own network
 // and IPC, per-container PID), and a check that nothing was left behind.
 #include <grpcpp/grpcpp.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <dirent.h>
@@ -58,6 +59,18 @@ bool g_soft_fail = false;
   if (g_soft_fail) throw std::runtime_error(msg);
   std::exit(1);
 }
+
+// The runs' directories, removed when the bench ends (also on exit()). Not
+// between runs: mass deletions slow ext4's inode allocation for a while
+// afterwards (it skips recently freed inodes), which would tax the next run.
+struct LeftoverDirs {
+  std::vector<std::string> dirs;
+  ~LeftoverDirs() {
+    for (const std::string& dir : dirs)
+      (void)ucr::RunCommand({"/bin/rm", "-rf", dir}, std::nullopt, "", std::chrono::seconds(60));
+  }
+};
+LeftoverDirs g_leftovers;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -158,6 +171,17 @@ class Cri {
 // Host IPC too: containerd's sandbox here is busybox `sh` (no pause image in the
 // test registry), which exits at once, so its IPC namespace could not be joined.
 bool g_own_namespaces = false;  // ucrd-only extra run: own IPC + shared PID ns (podinit)
+std::string g_ucrd_log_level = "warn";  // "debug" logs where each create's time goes
+// Both runtimes' state dirs (ucrd's state_dir, containerd's state) on a tmpfs
+// of their own, as /run is on a node; their roots stay on this disk.
+bool g_state_on_tmpfs = true;
+
+// A tmpfs at `dir` (made if missing) when g_state_on_tmpfs.
+void MountStateDir(const std::string& dir) {
+  if (!ucr::MakeDirs(dir, 0711).ok()) Die("mkdir " + dir);
+  if (g_state_on_tmpfs && ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=711") != 0)
+    Die("mount a tmpfs on " + dir);
+}
 
 v1::PodSandboxConfig PodConfig(int round, const std::string& log_dir) {
   v1::PodSandboxConfig c;
@@ -318,8 +342,9 @@ void WriteBridgeConf(const std::string& conf_dir) {
 Figures RunUcrd(int rounds) {
   std::string dir = MakeTempDir("ucr-pods-bench");
   std::string socket = dir + "/ucrd.sock";
+  MountStateDir(dir + "/state");
   std::string config = absl::StrCat("socket = \"", socket, "\"\nroot_dir = \"", dir, "/root\"\nstate_dir = \"",
-                                    dir, "/state\"\nlog_level = \"warn\"\n");
+                                    dir, "/state\"\nlog_level = \"", g_ucrd_log_level, "\"\n");
   if (g_bridge.enabled && !g_own_namespaces) {
     WriteBridgeConf(dir + "/cni-conf");
     absl::StrAppend(&config, "[cni]\nconf_dir = \"", dir, "/cni-conf\"\nbin_dirs = [\"", ucr::bench::kPluginDir,
@@ -328,6 +353,7 @@ Figures RunUcrd(int rounds) {
   if (!ucr::WriteFileAtomic(dir + "/config.toml", config).ok()) Die("write config");
   ucr::SpawnOptions opts;
   opts.argv = {UCRD_BINARY, "--config", dir + "/config.toml"};
+  opts.stderr_fd = g_ucrd_log_level == "warn" ? -1 : STDERR_FILENO;  // its log, when asked for
   absl::StatusOr<ucr::ChildProcess> ucrd = ucr::ChildProcess::Spawn(opts);
   if (!ucrd.ok() || !WaitForSocket(socket)) Die("ucrd did not start");
   Figures f = Measure(socket, ucrd->pid(), rounds, dir + "/logs", [&](const std::string& id) {
@@ -341,13 +367,15 @@ Figures RunUcrd(int rounds) {
   });
   ucrd->Kill(SIGTERM);
   (void)ucrd->Wait();
-  (void)ucr::RunCommand({"/bin/rm", "-rf", dir}, std::nullopt, "", std::chrono::seconds(60));
+  if (g_state_on_tmpfs) (void)::umount2((dir + "/state").c_str(), MNT_DETACH);
+  g_leftovers.dirs.push_back(dir);
   return f;
 }
 
 Figures RunContainerd(int rounds) {
   std::string dir = MakeTempDir("ucr-pods-bench-containerd");
   std::string script = std::string(UCR_SOURCE_DIR) + "/hack/containerd.sh";
+  MountStateDir(dir + "/state");  // containerd.sh's "stop" unmounts what is under dir
   auto run = [&](const char* verb) {
     absl::StatusOr<ucr::CommandResult> r =
         ucr::RunCommand({"/bin/bash", script, verb, dir}, std::nullopt, "", std::chrono::seconds(300));
@@ -444,10 +472,14 @@ int main(int argc, char** argv) {
       g_bridge.enabled = false;
     } else if (a == "--no-ipmasq") {
       g_bridge.ip_masq = false;
+    } else if (a == "--state-on-disk") {
+      g_state_on_tmpfs = false;
+    } else if (a == "--ucrd-log-level" && i + 1 < argc) {
+      g_ucrd_log_level = argv[++i];
     } else if (a == "--settle-ms" && i + 1 < argc) {
       g_bridge.settle_ms = std::max(0, std::atoi(argv[++i]));
     } else {
-      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N]");
+      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N] [--state-on-disk] [--ucrd-log-level L]");
     }
   }
   if (::geteuid() != 0) Die("run as root");
@@ -455,6 +487,8 @@ int main(int argc, char** argv) {
   std::printf("pods_bench: %d rounds, host-network + host-IPC pods%s, %s\n", rounds,
               g_bridge.enabled ? " and bridge-network pods" : "",
               containerd ? "ucrd and containerd (runc)" : "ucrd only (containerd not installed)");
+  std::printf("state dirs %s; roots on this disk\n",
+              g_state_on_tmpfs ? "on a tmpfs each (as /run on a node)" : "on this disk (--state-on-disk)");
   std::string bridge_dir;
   int netns_before = ucr::bench::CountRunNetns();
   if (g_bridge.enabled) {

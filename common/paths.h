@@ -26,11 +26,10 @@
 // │   └── shm/                        the pod's /dev/shm (tmpfs)
 // └── containers/<id>/              a container's state_dir for the launcher
 //     ├── rootfs/                     the overlay mount
-//     ├── spec.json                   the launcher's ContainerSpec, read by ucr-init
 //     ├── start.fifo                  StartContainer writes a byte: the process execs
 //     ├── monitor.pid container.pid   "<pid> <starttime>" (the start time guards pid reuse)
 //     ├── ctl.sock attach.sock        the monitor's control and attach sockets
-//     ├── monitor.log                 the monitor's own messages
+//     ├── monitor.log                 the monitor's own messages (made at the first one)
 //     └── exit.json                   written by the monitor when the container exits
 //   (file names: runtime::StateFiles in runtime/launch/launcher.h)
 #pragma once
@@ -102,7 +101,7 @@ class Paths {
   }
   std::string SandboxShmDir(absl::string_view id) const { return absl::StrCat(SandboxStateDir(id), "/shm"); }
   std::string ContainersStateDir() const { return absl::StrCat(state_, "/containers"); }
-  // The container's state dir is also the launcher's (spec.json, monitor.pid,
+  // The container's state dir is also the launcher's (monitor.pid,
   // container.pid, start.fifo, ctl.sock, attach.sock, exit.json, monitor.log).
   std::string ContainerStateDir(absl::string_view id) const {
     return absl::StrCat(state_, "/containers/", id);

@@ -48,15 +48,17 @@ std::vector<std::string> Levels(absl::string_view relative) {
 }
 
 // A new v1 cpuset cgroup starts with empty cpus/mems and no task can join it until they
-// are set: copy them from the parent (levels are walked outermost first).
-absl::Status InheritCpuset(const std::string& parent, const std::string& dir) {
+// are set: copy them from the parent (levels are walked outermost first). False when the
+// parent has none to give either (its own parent's are needed first).
+absl::StatusOr<bool> InheritCpuset(const std::string& parent, const std::string& dir) {
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
     UCR_ASSIGN_OR_RETURN(std::string mine, ReadControl(dir, file));
     if (!absl::StripAsciiWhitespace(mine).empty()) continue;
     UCR_ASSIGN_OR_RETURN(std::string theirs, ReadControl(parent, file));
+    if (absl::StripAsciiWhitespace(theirs).empty()) return false;
     UCR_RETURN_IF_ERROR(WriteControl(dir, file, absl::StripAsciiWhitespace(theirs)));
   }
-  return absl::OkStatus();
+  return true;
 }
 
 // Enables our controllers for the children of `dir`. All at once first (one write), then
@@ -72,19 +74,40 @@ void EnableSubtreeControllers(const std::string& dir, const std::vector<std::str
   }
 }
 
+// Every level from the hierarchy's root down; for a missing parent.
+absl::StatusOr<bool> CreateV1Levels(const Mount& m, bool is_cpuset, const std::string& relative) {
+  bool created = false;
+  std::string parent = m.path;
+  for (const std::string& level : Levels(relative)) {
+    std::string dir = JoinPath(m.path, level);
+    UCR_ASSIGN_OR_RETURN(bool made, MakeDir(dir));
+    if (level == relative) created = made;
+    if (is_cpuset) UCR_RETURN_IF_ERROR(InheritCpuset(parent, dir).status());
+    parent = dir;
+  }
+  return created;
+}
+
 absl::StatusOr<bool> CreateV1(const Hierarchy& h, const std::string& relative) {
   bool created = false;
+  const std::string parent_relative = relative.substr(0, relative.find_last_of('/'));
   for (const Mount& m : h.mounts()) {
     bool is_cpuset =
         std::find(m.controllers.begin(), m.controllers.end(), "cpuset") != m.controllers.end();
-    std::string parent = m.path;
-    for (const std::string& level : Levels(relative)) {
-      std::string dir = JoinPath(m.path, level);
-      UCR_ASSIGN_OR_RETURN(bool made, MakeDir(dir));
-      if (level == relative) created = created || made;
-      if (is_cpuset) UCR_RETURN_IF_ERROR(InheritCpuset(parent, dir));
-      parent = dir;
+    // The parent (the pod's cgroup) nearly always exists, set up: one mkdir
+    // is enough. Otherwise every level from the top is made and set up.
+    std::string dir = JoinPath(m.path, relative);
+    bool made = ::mkdir(dir.c_str(), 0755) == 0;
+    if (!made && errno != EEXIST && errno != ENOENT) return LastErrnoError(absl::StrCat("mkdir ", dir));
+    bool complete = made || errno == EEXIST;
+    if (complete && is_cpuset) {
+      UCR_ASSIGN_OR_RETURN(complete, InheritCpuset(JoinPath(m.path, parent_relative), dir));
     }
+    if (!complete) {
+      UCR_ASSIGN_OR_RETURN(bool made_now, CreateV1Levels(m, is_cpuset, relative));
+      made = made || made_now;
+    }
+    created = created || made;
   }
   return created;
 }

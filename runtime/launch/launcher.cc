@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,9 +45,7 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
                                 "--state-dir",
                                 s.state_dir,
                                 "--init",
-                                o.init_binary,
-                                "--spec",
-                                StatePath(s.state_dir, StateFiles::kSpec)};
+                                o.init_binary};
   if (!s.log_path.empty()) a.insert(a.end(), {"--log", s.log_path});
   if (s.process.tty) a.push_back("--tty");
   if (s.process.stdin) a.push_back("--stdin");
@@ -65,19 +64,19 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
   // Every hierarchy holds the same processes: the first one will do.
   if (s.pid.mode != NsMode::kNew && !s.cgroup_dirs.empty())
     a.insert(a.end(), {"--kill-on-exit", absl::StrCat(s.cgroup_dirs.front(), "/cgroup.procs")});
-  a.insert(a.end(), {"--sync-fd", "3", "--go-fd", "4"});
+  a.insert(a.end(), {"--sync-fd", "3", "--spec-fd", "4"});
   return a;
 }
 
-// tmp + rename without fsync: the state_dir only describes live processes,
-// which do not survive a power loss either (fsync cost ~10 ms per create).
-absl::Status WriteRuntimeFile(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
-  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
-    return LastErrnoError(absl::StrCat("write ", tmp));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return LastErrnoError(absl::StrCat("rename ", tmp));
+// The whole spec to ucr-init, which reads it up to EOF.
+absl::Status SendAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return LastErrnoError("send the spec to ucr-init");
+    done += static_cast<size_t>(n);
+  }
   return absl::OkStatus();
 }
 
@@ -170,10 +169,10 @@ PendingLaunch::PendingLaunch(PendingLaunch&& other) noexcept
     : state_dir_(std::move(other.state_dir_)),
       first_(std::exchange(other.first_, 0)),
       sync_read_(std::move(other.sync_read_)),
-      go_write_(std::move(other.go_write_)) {}
+      spec_write_(std::move(other.spec_write_)) {}
 
 PendingLaunch::~PendingLaunch() {
-  go_write_.reset();  // abandoned (or finished): ucr-init sees EOF and exits
+  spec_write_.reset();  // abandoned (or finished): ucr-init sees EOF and exits
   ReapFirst();
 }
 
@@ -202,17 +201,18 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   ::unlink(StatePath(dir, StateFiles::kExit).c_str());
   if (::mkfifo(fifo.c_str(), 0600) != 0) return LastErrnoError(absl::StrCat("mkfifo ", fifo));
 
-  int sync[2], go[2];
+  int sync[2], spec_channel[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) return LastErrnoError("pipe");
   UniqueFd sync_read(sync[0]), sync_write(sync[1]);
-  if (::pipe2(go, O_CLOEXEC) != 0) return LastErrnoError("pipe");
-  UniqueFd go_read(go[0]), go_write(go[1]);
-  UCR_ASSIGN_OR_RETURN(pid_t first, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, go[0]}}));
+  // A socket, not a pipe: send() with MSG_NOSIGNAL to a ucr-init that died
+  // is an error to report, not a SIGPIPE.
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec_channel) != 0) return LastErrnoError("socketpair");
+  UniqueFd spec_write(spec_channel[0]), spec_read(spec_channel[1]);
   PendingLaunch launch;
   launch.state_dir_ = dir;
-  launch.first_ = first;
+  UCR_ASSIGN_OR_RETURN(launch.first_, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, spec_channel[1]}}));
   launch.sync_read_ = std::move(sync_read);
-  launch.go_write_ = std::move(go_write);
+  launch.spec_write_ = std::move(spec_write);
   return launch;
 }
 
@@ -221,10 +221,8 @@ absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const Co
   ContainerSpec full = spec;
   absl::Status ready = Validate(full);
   if (ready.ok()) ready = init::PremountHostSide(full);
-  if (ready.ok()) ready = WriteRuntimeFile(StatePath(dir, StateFiles::kSpec), ContainerSpecToJson(full));
-  char go = 'g';
-  if (ready.ok() && ::write(launch.go_write_.get(), &go, 1) != 1) ready = LastErrnoError("release ucr-init");
-  launch.go_write_.reset();
+  if (ready.ok()) ready = SendAll(launch.spec_write_.get(), ContainerSpecToJson(full));
+  launch.spec_write_.reset();  // EOF: the spec is complete (or, on error, abandoned)
   if (!ready.ok()) {
     launch.ReapFirst();
     (void)Destroy(dir);

@@ -161,7 +161,6 @@ struct ExecProcess {
 
 // The files of a container's state_dir.
 struct StateFiles {
-  static constexpr const char* kSpec = "spec.json";              // written by the launcher
   static constexpr const char* kMonitorPid = "monitor.pid";      // "<pid> <starttime>"
   static constexpr const char* kContainerPid = "container.pid";  // "<pid> <starttime>"
   static constexpr const char* kStartFifo = "start.fifo";        // Start writes a byte into it
@@ -187,7 +186,8 @@ class PendingLaunch {
   void ReapFirst();
   std::string state_dir_;
   pid_t first_ = 0;  // the monitor's first process, which exits after forking
-  UniqueFd sync_read_, go_write_;
+  UniqueFd sync_read_;
+  UniqueFd spec_write_;  // ucr-init reads its spec from the other end
 };
 
 struct LauncherOptions {
@@ -212,8 +212,8 @@ class Launcher {
   // caller still prepares the rootfs and the cgroups. Begin uses of `spec`
   // only state_dir, log_path, process.tty/stdin/stdin_once, pid, oom_files and
   // cgroup_dirs (which need not exist yet when oom_files is given); ucr-init
-  // then waits. Finish writes the complete spec, lets ucr-init read it and
-  // returns what Create returns.
+  // then waits. Finish sends ucr-init the complete spec (over a socket, no
+  // file), waits for its verdict and returns what Create returns.
   absl::StatusOr<PendingLaunch> Begin(const ContainerSpec& spec);
   absl::StatusOr<CreatedContainer> Finish(PendingLaunch launch, const ContainerSpec& spec);
 

@@ -2,9 +2,10 @@
 // child in the right pid namespace, then serves its stdio, log and sockets
 // until it exits, and records the exit status.
 //
-// ucr-monitor --state-dir D --init BIN --spec FILE [--log PATH] [--tty]
+// ucr-monitor --state-dir D --init BIN [--log PATH] [--tty]
 //   [--stdin] [--stdin-once] [--pidns-new | --pidns-join NSFILE]
-//   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N [--go-fd M]
+//   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N --spec-fd M
+// (M: where ucrd will send ucr-init its spec; passed on to ucr-init)
 #include <fcntl.h>
 #include <pty.h>
 #include <sched.h>
@@ -43,8 +44,6 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       ok = take(&o->state_dir);
     else if (!strcmp(a, "--init"))
       ok = take(&o->init_binary);
-    else if (!strcmp(a, "--spec"))
-      ok = take(&o->spec_path);
     else if (!strcmp(a, "--log"))
       ok = take(&o->log_path);
     else if (!strcmp(a, "--pidns-join"))
@@ -63,13 +62,13 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       ok = take(&o->oom_files[o->oom_file_count++]);
     else if (!strcmp(a, "--sync-fd") && next)
       o->sync_fd = atoi(argv[++i]);
-    else if (!strcmp(a, "--go-fd") && next)
-      o->go_fd = atoi(argv[++i]);
+    else if (!strcmp(a, "--spec-fd") && next)
+      o->spec_fd = atoi(argv[++i]);
     else
       ok = false;
     if (!ok) return false;
   }
-  return o->state_dir && o->init_binary && o->spec_path;
+  return o->state_dir && o->init_binary && o->sync_fd >= 0 && o->spec_fd >= 0;
 }
 
 int Listen(const char* name) {
@@ -135,11 +134,10 @@ bool EnterPidNamespace(const Options& o) {
     SyncLine(o.sync_fd, "error 13 monitor: dup2 stdio: %s", strerror(errno));
     _exit(127);
   }
-  char fd_arg[16], go_arg[16];
+  char fd_arg[16], spec_arg[16];
   snprintf(fd_arg, sizeof fd_arg, "%d", o.sync_fd);
-  snprintf(go_arg, sizeof go_arg, "%d", o.go_fd);
-  const char* argv[] = {o.init_binary, "create", "--spec", o.spec_path, "--sync-fd", fd_arg,
-                        o.go_fd >= 0 ? "--go-fd" : nullptr, go_arg, nullptr};
+  snprintf(spec_arg, sizeof spec_arg, "%d", o.spec_fd);
+  const char* argv[] = {o.init_binary, "create", "--sync-fd", fd_arg, "--spec-fd", spec_arg, nullptr};
   execv(o.init_binary, const_cast<char**>(argv));
   SyncLine(o.sync_fd, "error 13 monitor: exec %s: %s", o.init_binary, strerror(errno));
   _exit(127);
@@ -154,6 +152,17 @@ void CloseChildEnds(Stdio* s) {
   s->child_in = s->child_out = s->child_err = -1;
 }
 
+// Undoes a half-started monitor: the container process has not run anything
+// of the user's yet (ucr-init waits for the go byte), so killing it is safe.
+int Abandon(Options& o, pid_t child, const char* what) {
+  SyncLine(o.sync_fd, "error 13 monitor: %s in %s: %s", what, o.state_dir, strerror(errno));
+  kill(child, SIGKILL);
+  int st;
+  while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
+  }
+  return 1;
+}
+
 int Run(Options& o) {
   if (chdir(o.state_dir) != 0) {
     SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
@@ -166,29 +175,18 @@ int Run(Options& o) {
   if (first > 0) _exit(0);
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  int log = open("monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  dup2(null, 0), dup2(null, 1), dup2(log >= 0 ? log : null, 2);
-  if (log > 2) close(log);
-  if (null > 2) close(null);
   signal(SIGPIPE, SIG_IGN);
+  // Blocked before the fork: a SIGCHLD that comes early waits for the signalfd.
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
-  int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
-  WritePidFile("monitor.pid", getpid());
-  SyncLine(o.sync_fd, "monitor %d", getpid());
+  // The container's process comes first: it is on the create's critical path
+  // (ucr-init's exec and set-up), our own files and sockets are not.
   Stdio stdio;
-  if (signal_fd < 0 || !MakeStdio(o, &stdio)) {
+  if (!MakeStdio(o, &stdio)) {
     SyncLine(o.sync_fd, "error 13 monitor: stdio: %s", strerror(errno));
-    return 1;
-  }
-  stdio.ctl_listen = Listen("ctl.sock");
-  stdio.attach_listen = Listen("attach.sock");
-  if (stdio.ctl_listen < 0 || stdio.attach_listen < 0) {
-    SyncLine(o.sync_fd, "error 13 monitor: listen in %s: %s", o.state_dir, strerror(errno));
     return 1;
   }
   if (!EnterPidNamespace(o)) {
@@ -202,12 +200,24 @@ int Run(Options& o) {
   }
   if (child == 0) ExecInit(o, stdio);
   CloseChildEnds(&stdio);
-  WritePidFile("container.pid", child);
+
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);  // our messages go to monitor.log (LogMessage)
+  dup2(null, 0), dup2(null, 1), dup2(null, 2);
+  if (null > 2) close(null);
+  int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signal_fd < 0) return Abandon(o, child, "signalfd");
+  // All of this exists before ucrd hears from us (and so before Create returns).
+  if (!WritePidFile("monitor.pid", getpid()) || !WritePidFile("container.pid", child))
+    return Abandon(o, child, "write pid files");
+  stdio.ctl_listen = Listen("ctl.sock");
+  stdio.attach_listen = Listen("attach.sock");
+  if (stdio.ctl_listen < 0 || stdio.attach_listen < 0) return Abandon(o, child, "listen");
+  SyncLine(o.sync_fd, "monitor %d", getpid());
   SyncLine(o.sync_fd, "pid %d", child);
   close(o.sync_fd);  // ucrd now waits only for ucr-init's verdict
   o.sync_fd = -1;
-  if (o.go_fd >= 0) close(o.go_fd);  // ucr-init's, not ours
-  o.go_fd = -1;
+  close(o.spec_fd);  // ucr-init's, not ours
+  o.spec_fd = -1;
   uint64_t ooms_before = ReadOomKills(o.oom_files, o.oom_file_count);
   int status = RunLoop(o, stdio, child, signal_fd);
   bool oom = ReadOomKills(o.oom_files, o.oom_file_count) > ooms_before;
@@ -224,7 +234,7 @@ int main(int argc, char** argv) {
   ucr::monitor::Options opts;
   if (!ucr::monitor::ParseArgs(argc, argv, &opts)) {
     ucr::monitor::SyncLine(opts.sync_fd, "error 3 monitor: bad arguments");
-    fprintf(stderr, "usage: ucr-monitor --state-dir D --init BIN --spec FILE --sync-fd N ...\n");
+    fprintf(stderr, "usage: ucr-monitor --state-dir D --init BIN --sync-fd N --spec-fd M ...\n");
     return 2;
   }
   return ucr::monitor::Run(opts);

@@ -14,7 +14,6 @@ constexpr int kMaxOomFiles = 8;
 struct Options {
   const char* state_dir = nullptr;    // chdir'ed into; all state files are relative
   const char* init_binary = nullptr;  // ucr-init
-  const char* spec_path = nullptr;    // passed to ucr-init
   const char* log_path = nullptr;     // CRI log, may be null
   bool tty = false;
   bool stdin_open = false;
@@ -31,9 +30,9 @@ struct Options {
   // holding the output pipes cannot delay the exit being recorded.
   const char* kill_procs_file = nullptr;
   int sync_fd = -1;  // lines for ucrd: "monitor <pid>", "pid <pid>", "error <code> <msg>"
-  // Passed on to ucr-init, which waits for a byte on it before reading the
-  // spec: ucrd starts us while it still prepares the container (-1: no wait).
-  int go_fd = -1;
+  // Passed on to ucr-init, which reads its spec there: ucrd starts us while
+  // it still prepares the container, and sends the spec when it is done.
+  int spec_fd = -1;
 };
 
 // The container's stdio as the monitor sees it.
@@ -56,7 +55,7 @@ uint64_t ReadOomKills(const char* const* files, int count);
 bool WriteExitFile(int wait_status, bool oom_killed);
 // SIGKILLs every pid listed in a cgroup.procs file (no allocation).
 void KillListedProcesses(const char* procs_file);
-// Appends "<time> <message>\n" to stderr (monitor.log).
+// Appends "<time> <message>\n" to monitor.log in the state dir (our cwd).
 void LogMessage(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Writes a full line to the sync fd (ignored if it is closed).
 void SyncLine(int fd, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

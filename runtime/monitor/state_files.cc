@@ -63,7 +63,13 @@ unsigned long long ProcessStartTime(pid_t pid) {
 bool WritePidFile(const char* name, pid_t pid) {
   char buf[64];
   int n = snprintf(buf, sizeof buf, "%d %llu\n", pid, ProcessStartTime(pid));
-  return WriteAtomic(name, buf, static_cast<size_t>(n));
+  // Written once, before the monitor tells ucrd it exists, so no reader can
+  // see it half-written: no tmp file and rename needed (each a new inode).
+  int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = write(fd, buf, static_cast<size_t>(n)) == n;
+  close(fd);
+  return ok;
 }
 
 uint64_t ReadOomKills(const char* const* files, int count) {
@@ -105,8 +111,12 @@ void LogMessage(const char* fmt, ...) {
   if (m < 0) return;
   n += static_cast<size_t>(m) < sizeof buf - n - 1 ? static_cast<size_t>(m) : sizeof buf - n - 2;
   buf[n++] = '\n';
-  ssize_t w = write(2, buf, n);
+  // Opened per message, which is rare: a monitor with nothing to say creates no file.
+  int fd = open("monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ssize_t w = write(fd, buf, n);
   (void)w;
+  close(fd);
 }
 
 void SyncLine(int fd, const char* fmt, ...) {

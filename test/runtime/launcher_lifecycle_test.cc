@@ -110,7 +110,11 @@ TEST_F(LaunchTest, BeginThenFinishCreatesTheContainer) {
   auto launch = launcher_.Begin(spec);
   ASSERT_TRUE(launch.ok()) << launch.status();
   ASSERT_TRUE(WaitUntil([&] { return launcher_.ContainerPid(state_).has_value(); }));
-  EXPECT_FALSE(::access((state_ + "/spec.json").c_str(), F_OK) == 0);  // still waiting for it
+  // Still ucr-init, waiting for its spec: nothing of the user's has run.
+  absl::StatusOr<std::string> comm = ReadFile(absl::StrCat("/proc/", *launcher_.ContainerPid(state_), "/comm"));
+  ASSERT_TRUE(comm.ok()) << comm.status();
+  EXPECT_EQ(*comm, "ucr-init\n");
+  EXPECT_FALSE(*launcher_.ReadExit(state_));
   auto created = launcher_.Finish(std::move(*launch), spec);
   ASSERT_TRUE(created.ok()) << created.status();
   ASSERT_TRUE(launcher_.Start(state_).ok());

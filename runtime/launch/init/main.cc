@@ -1,9 +1,10 @@
 // ucr-init: the set-up helper that becomes the container process.
 //
-//   ucr-init create --spec FILE --sync-fd N [--go-fd M]
+//   ucr-init create --sync-fd N --spec-fd M
 //     Run by ucr-monitor as its child, already in the container's pid
-//     namespace. With --go-fd, first waits for a byte there (the spec is
-//     being written; EOF: the create was abandoned, exit). Enters the namespaces, builds the rootfs, drops privileges,
+//     namespace. First reads the spec (JSON) from M up to EOF: ucrd sends it
+//     once the rootfs and cgroups are ready; EOF with nothing read means the
+//     create was abandoned, and we exit. Enters the namespaces, builds the rootfs, drops privileges,
 //     reports "ok" (or the error) on the sync fd, waits for a byte on
 //     start.fifo, then execve()s the user's command.
 //   ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -52,9 +54,8 @@ struct Prepared {
   UniqueFd start;  // start.fifo, opened read-write so opening never blocks
 };
 
-absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p) {
-  UCR_ASSIGN_OR_RETURN(std::string text, ReadFile(spec_path));
-  UCR_ASSIGN_OR_RETURN(p.spec, ContainerSpecFromJson(text));
+absl::Status Prepare(const std::string& spec_text, Reporter& report, Prepared& p) {
+  UCR_ASSIGN_OR_RETURN(p.spec, ContainerSpecFromJson(spec_text));
   const ContainerSpec& s = p.spec;
   std::string fifo = absl::StrCat(s.state_dir, "/start.fifo");
   p.start.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
@@ -84,24 +85,27 @@ absl::Status Prepare(const std::string& spec_path, Reporter& report, Prepared& p
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
 
-// ucrd started us before the spec was complete: wait until it is written.
-// EOF without the byte means the create was abandoned.
-bool WaitForSpec(int go_fd) {
-  if (go_fd < 0) return true;
-  char byte;
-  ssize_t n;
-  do {
-    n = ::read(go_fd, &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  ::close(go_fd);
-  return n == 1;
+// ucrd started us before the spec was complete: it sends the spec when it
+// is, then closes its end. Empty means the create was abandoned.
+std::string ReadSpec(int spec_fd) {
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(spec_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(spec_fd);
+  return text;
 }
 
-int RunCreate(const std::string& spec_path, int sync_fd, int go_fd) {
-  if (!WaitForSpec(go_fd)) return 1;
+int RunCreate(int sync_fd, int spec_fd) {
+  const std::string spec_text = ReadSpec(spec_fd);
+  if (spec_text.empty()) return 1;
   Reporter report(sync_fd);
   Prepared p;
-  if (absl::Status s = Prepare(spec_path, report, p); !s.ok()) {
+  if (absl::Status s = Prepare(spec_text, report, p); !s.ok()) {
     report.Error(s);
     return 1;
   }
@@ -130,30 +134,25 @@ int main(int argc, char** argv) {
   ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   ::umask(0);
   std::string mode = argc > 1 ? argv[1] : "";
-  std::string spec_path;
-  int sync_fd = -1, spec_fd = -1, go_fd = -1, timeout_ms = 0;
+  int sync_fd = -1, spec_fd = -1, timeout_ms = 0;
   bool reap_all = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     const char* v = argv[i + 1];
-    if (flag == "--spec")
-      spec_path = v;
-    else if (flag == "--sync-fd" || flag == "--status-fd")
+    if (flag == "--sync-fd" || flag == "--status-fd")
       sync_fd = atoi(v);
     else if (flag == "--spec-fd")
       spec_fd = atoi(v);
-    else if (flag == "--go-fd")
-      go_fd = atoi(v);
     else if (flag == "--timeout-ms")
       timeout_ms = atoi(v);
     else if (flag == "--keep-orphans")
       reap_all = false;
   }
-  if (mode == "create" && !spec_path.empty() && sync_fd >= 0) return RunCreate(spec_path, sync_fd, go_fd);
+  if (mode == "create" && spec_fd >= 0 && sync_fd >= 0) return RunCreate(sync_fd, spec_fd);
   if (mode == "exec" && spec_fd >= 0 && sync_fd >= 0)
     return RunExec(spec_fd, sync_fd, timeout_ms, reap_all);
   fprintf(stderr,
-          "usage: ucr-init create --spec FILE --sync-fd N [--go-fd M]\n"
+          "usage: ucr-init create --sync-fd N --spec-fd M\n"
           "       ucr-init exec --spec-fd N --status-fd M [--timeout-ms T] [--keep-orphans 1]\n");
   return 2;
 }
