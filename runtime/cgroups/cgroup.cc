@@ -47,6 +47,16 @@ std::vector<std::string> Levels(absl::string_view relative) {
   return out;
 }
 
+// Setting cpus on a cpuset that asks for load balancing rebuilds the kernel's
+// scheduling domains, on creation and again on removal. Where the hierarchy's
+// root balances all CPUs, the flag of a cgroup below it changes nothing (see
+// the kernel's cpusets.rst), so new cgroups turn it off first and skip that.
+void SkipSchedDomainRebuild(const std::string& hierarchy_root, const std::string& dir) {
+  absl::StatusOr<std::string> root = ReadControl(hierarchy_root, "cpuset.sched_load_balance");
+  if (root.ok() && absl::StripAsciiWhitespace(*root) == "1")
+    (void)WriteControl(dir, "cpuset.sched_load_balance", "0");
+}
+
 // A new v1 cpuset cgroup starts with empty cpus/mems and no task can join it until they
 // are set: copy them from the parent (levels are walked outermost first). False when the
 // parent has none to give either (its own parent's are needed first).
@@ -82,6 +92,7 @@ absl::StatusOr<bool> CreateV1Levels(const Mount& m, bool is_cpuset, const std::s
     std::string dir = JoinPath(m.path, level);
     UCR_ASSIGN_OR_RETURN(bool made, MakeDir(dir));
     if (level == relative) created = made;
+    if (is_cpuset && made) SkipSchedDomainRebuild(m.path, dir);
     if (is_cpuset) UCR_RETURN_IF_ERROR(InheritCpuset(parent, dir).status());
     parent = dir;
   }
@@ -101,6 +112,7 @@ absl::StatusOr<bool> CreateV1(const Hierarchy& h, const std::string& relative) {
     if (!made && errno != EEXIST && errno != ENOENT) return LastErrnoError(absl::StrCat("mkdir ", dir));
     bool complete = made || errno == EEXIST;
     if (complete && is_cpuset) {
+      if (made) SkipSchedDomainRebuild(m.path, dir);
       UCR_ASSIGN_OR_RETURN(complete, InheritCpuset(JoinPath(m.path, parent_relative), dir));
     }
     if (!complete) {

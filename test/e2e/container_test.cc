@@ -130,6 +130,14 @@ TEST_F(ContainerTest, KubeletCgroupParentHoldsThePodAndItsContainers) {
   EXPECT_EQ(*ReadFile(memory + "/memory.limit_in_bytes"), absl::StrCat(40 << 20, "\n"));
   EXPECT_THAT(*ReadFile(absl::StrCat("/sys/fs/cgroup/pids", parent, "/", id, "/cgroup.procs")),
               HasSubstr(std::to_string(ContainerPid(id))));
+  // Every new level got the root's CPUs; below a root that balances them all,
+  // none asks for load balancing of its own (no scheduling-domain rebuilds).
+  const std::string cpuset = absl::StrCat("/sys/fs/cgroup/cpuset", parent, "/", id);
+  EXPECT_EQ(*ReadFile(cpuset + "/cpuset.cpus"), *ReadFile("/sys/fs/cgroup/cpuset/cpuset.cpus"));
+  if (*ReadFile("/sys/fs/cgroup/cpuset/cpuset.sched_load_balance") == "1\n") {
+    EXPECT_EQ(*ReadFile(cpuset + "/cpuset.sched_load_balance"), "0\n");
+    EXPECT_EQ(*ReadFile(absl::StrCat("/sys/fs/cgroup/cpuset", top, "/cpuset.sched_load_balance")), "0\n");
+  }
   ASSERT_TRUE(StopPod(pod).ok());
   ASSERT_TRUE(RemovePod(pod).ok());
   struct stat st;
