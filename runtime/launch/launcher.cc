@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "runtime/launch/init/mounts.h"
+#include "runtime/launch/monitor_reaper.h"
 #include "runtime/launch/proc_util.h"
 #include "runtime/launch/spec_json.h"
 
@@ -167,22 +168,11 @@ Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {}
 
 PendingLaunch::PendingLaunch(PendingLaunch&& other) noexcept
     : state_dir_(std::move(other.state_dir_)),
-      first_(std::exchange(other.first_, 0)),
       sync_read_(std::move(other.sync_read_)),
       spec_write_(std::move(other.spec_write_)) {}
 
 PendingLaunch::~PendingLaunch() {
   spec_write_.reset();  // abandoned (or finished): ucr-init sees EOF and exits
-  ReapFirst();
-}
-
-void PendingLaunch::ReapFirst() {
-  // It exits right after forking the monitor proper; reaped late so that
-  // waiting for it costs nothing.
-  int st;
-  while (first_ > 0 && ::waitpid(first_, &st, 0) < 0 && errno == EINTR) {
-  }
-  first_ = 0;
 }
 
 absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
@@ -210,7 +200,9 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   UniqueFd spec_write(spec_channel[0]), spec_read(spec_channel[1]);
   PendingLaunch launch;
   launch.state_dir_ = dir;
-  UCR_ASSIGN_OR_RETURN(launch.first_, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, spec_channel[1]}}));
+  UCR_ASSIGN_OR_RETURN(pid_t monitor, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, spec_channel[1]}}));
+  if (absl::Status st = ReapWhenItExits(monitor); !st.ok())
+    log::Warn("container in %s: its monitor will be a zombie when it exits: %s", dir, st.message());
   launch.sync_read_ = std::move(sync_read);
   launch.spec_write_ = std::move(spec_write);
   return launch;
@@ -224,12 +216,10 @@ absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const Co
   if (ready.ok()) ready = SendAll(launch.spec_write_.get(), ContainerSpecToJson(full));
   launch.spec_write_.reset();  // EOF: the spec is complete (or, on error, abandoned)
   if (!ready.ok()) {
-    launch.ReapFirst();
     (void)Destroy(dir);
     return Annotate(ready, absl::StrCat("create container ", spec.id));
   }
   Verdict v = ReadVerdict(launch.sync_read_.get());
-  launch.ReapFirst();
   if (v.ok && v.error.ok() && v.complete && v.container > 0) {
     return CreatedContainer{v.container, v.monitor};
   }

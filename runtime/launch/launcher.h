@@ -4,13 +4,14 @@
 //
 // Process tree of a running container (pids as seen from the host):
 //
-//   init (pid 1) ── ucr-monitor          setsid, PR_SET_CHILD_SUBREAPER; its parent
-//                     │                  exited right after forking it, so ucrd
-//                     │                  can die or restart without touching it
-//                     └── container      pid 1 of its own pid ns (or a member of
-//                                        the pod's); first runs ucr-init (the
-//                                        setup helper), which execve()s the
-//                                        user's command at StartContainer
+//   ucrd ── ucr-monitor          setsid, PR_SET_CHILD_SUBREAPER; reaped by
+//             │                  ucrd's reaper thread when it exits. If ucrd
+//             │                  dies first, it goes to init like any orphan:
+//             │                  ucrd can die or restart without touching it
+//             └── container      pid 1 of its own pid ns (or a member of
+//                                the pod's); first runs ucr-init (the
+//                                setup helper), which execve()s the
+//                                user's command at StartContainer
 //
 // ucr-monitor creates/joins the pid namespace itself (unshare/setns + fork),
 // so the container is its direct child and is reaped by it. Everything about
@@ -183,9 +184,7 @@ class PendingLaunch {
  private:
   friend class Launcher;
   PendingLaunch() = default;
-  void ReapFirst();
   std::string state_dir_;
-  pid_t first_ = 0;  // the monitor's first process, which exits after forking
   UniqueFd sync_read_;
   UniqueFd spec_write_;  // ucr-init reads its spec from the other end
 };

@@ -1,4 +1,4 @@
-// ucr-monitor: detaches from ucrd, starts the container (ucr-init) as its
+// ucr-monitor: started by ucrd in a session of its own; starts the container (ucr-init) as its
 // child in the right pid namespace, then serves its stdio, log and sockets
 // until it exits, and records the exit status.
 //
@@ -168,12 +168,9 @@ int Run(Options& o) {
     SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
     return 1;
   }
-  // Detach: our parent (ucrd) reaps the first process; the second carries on
-  // in its own session, reparented to init, so ucrd's death never reaches it.
-  pid_t first = fork();
-  if (first < 0) return 1;
-  if (first > 0) _exit(0);
-  setsid();
+  // ucrd spawned us in a session of our own and reaps us when we exit; its
+  // death never reaches us (we go to init, like any orphan).
+  setsid();  // in case we were not started that way
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
   // Blocked before the fork: a SIGCHLD that comes early waits for the signalfd.

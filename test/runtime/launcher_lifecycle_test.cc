@@ -40,6 +40,21 @@ TEST_F(LaunchTest, CreateWaitsAndStartExecs) {
   EXPECT_FALSE(launcher_.MonitorAlive(state_));
 }
 
+// The monitor is the launcher's child (no detaching fork) and is reaped when
+// it exits after its container: nothing is left behind, not even a zombie.
+TEST_F(LaunchTest, MonitorIsOurChildAndIsReapedAfterItsContainer) {
+  auto created = launcher_.Create(Spec({"true"}));
+  ASSERT_TRUE(created.ok()) << created.status();
+  absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", created->monitor_pid, "/stat"));
+  ASSERT_TRUE(stat.ok()) << stat.status();
+  std::vector<std::string> fields = absl::StrSplit(stat->substr(stat->rfind(')') + 2), ' ');
+  EXPECT_EQ(fields[1], std::to_string(::getpid()));  // field 4: the parent
+  ASSERT_TRUE(launcher_.Start(state_).ok());
+  EXPECT_EQ(WaitExit().exit_code, 0);
+  const std::string proc = absl::StrCat("/proc/", created->monitor_pid);
+  EXPECT_TRUE(WaitUntil([&] { return ::access(proc.c_str(), F_OK) != 0; })) << "monitor not reaped";
+}
+
 TEST_F(LaunchTest, LongLinesSplitAndLastPartialLineFlushed) {
   Run(Spec({"sh", "-c", "head -c 40960 /dev/zero | tr '\\0' a; echo; printf tail"}));
   EXPECT_EQ(WaitExit().exit_code, 0);
