@@ -1,11 +1,13 @@
 #include "runtime/launch/init/cgroup_view.h"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,18 @@ absl::Status MountFresh(int rootfd, const std::string& dest, const char* type, c
   return absl::OkStatus();
 }
 
+// One hierarchy in the fresh tmpfs `cg`: a plain mkdirat and a mount through
+// the fd's path. The tmpfs is ours and empty, so the symlink-proof walk of
+// MakeMountPoint (openat2 per component, ~20 us a mount) buys nothing here.
+absl::Status MountHierarchy(int cg, const std::string& name, const char* type, const char* data) {
+  if (::mkdirat(cg, name.c_str(), 0755) != 0 && errno != EEXIST)
+    return LastErrnoError(absl::StrCat("mkdir /sys/fs/cgroup/", name));
+  const std::string target = absl::StrCat(FdPath(cg), "/", name);
+  if (::mount("cgroup", target.c_str(), type, kRo, data) != 0)
+    return LastErrnoError(absl::StrCat("mount ", type, " on /sys/fs/cgroup/", name));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status MountCgroupView(int rootfd) {
@@ -47,13 +61,14 @@ absl::Status MountCgroupView(int rootfd) {
     if (f.size() != 3) continue;
     const std::string& ctrls = f[1];
     if (ctrls.empty()) {
-      UCR_RETURN_IF_ERROR(MountFresh(rootfd, "/sys/fs/cgroup/unified", "cgroup2", nullptr));
+      UCR_RETURN_IF_ERROR(MountHierarchy(cg.get(), "unified", "cgroup2", nullptr));
       continue;
     }
     const bool named = absl::StartsWith(ctrls, "name=");
     const std::string dir = named ? ctrls.substr(5) : ctrls;
     const std::string data = named ? absl::StrCat("none,", ctrls) : ctrls;
-    UCR_RETURN_IF_ERROR(MountFresh(rootfd, absl::StrCat("/sys/fs/cgroup/", dir), "cgroup", data.c_str()));
+    if (dir.find('/') != std::string::npos) continue;  // not a name we can mount at
+    UCR_RETURN_IF_ERROR(MountHierarchy(cg.get(), dir, "cgroup", data.c_str()));
     if (!named && dir.find(',') != std::string::npos) {
       for (absl::string_view c : absl::StrSplit(dir, ',')) (void)::symlinkat(dir.c_str(), cg.get(), std::string(c).c_str());
     }

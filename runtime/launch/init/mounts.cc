@@ -103,6 +103,12 @@ absl::Status CreateDevices(int rootfd) {
     if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST)
       return LastErrnoError(absl::StrCat("symlink /dev/", l.name));
   }
+  // Mount points of the default mounts below /dev: found at once later, not
+  // made by MakeMountPoint's walk (in ucr-init, on the critical path).
+  for (const char* dir : {"pts", "shm", "mqueue"}) {
+    if (::mkdirat(dev.get(), dir, 0755) != 0 && errno != EEXIST)
+      return LastErrnoError(absl::StrCat("mkdir /dev/", dir));
+  }
   return absl::OkStatus();
 }
 
