@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -40,8 +41,29 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status RewriteFile(const std::string& path, absl::string_view data, mode_t mode) {
+  std::filesystem::path target(path);
+  std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  std::string prev = absl::StrCat(dir, "/.", target.filename().string(), ".prev");
+  UniqueFd fd(::open(prev.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) return LastErrnoError(absl::StrCat("create ", prev));
+  absl::Status st = WriteAll(fd.get(), data, prev);
+  if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", prev));
+  fd.reset();
+  if (!st.ok()) return st;  // <name> is untouched; .prev is scratch
+  if (::renameat2(AT_FDCWD, prev.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return absl::OkStatus();
+  // No <name> yet (ENOENT), or a filesystem without exchange (EINVAL): a plain replace.
+  if ((errno == ENOENT || errno == EINVAL) && ::rename(prev.c_str(), path.c_str()) == 0) return absl::OkStatus();
+  return LastErrnoError(absl::StrCat("rename ", prev, " to ", path));
+}
+
+}  // namespace
+
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mode_t mode,
                              Durability durability) {
+  if (durability == Durability::kRewrite) return RewriteFile(path, data, mode);
   const bool durable = durability == Durability::kDurable;
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();

@@ -18,7 +18,14 @@ namespace ucr {
 // survives a power loss. kAtomic: rename only, for records of live processes
 // (a power loss kills them anyway) on hot paths, where two fsyncs cost
 // milliseconds; a crash of ucrd alone loses nothing either way.
-enum class Durability { kDurable, kAtomic };
+// kRewrite: as kAtomic, for a file that one writer at a time rewrites often
+// (a container's record): the new content goes into ".<name>.prev", which
+// then trades places with <name> (renameat2 RENAME_EXCHANGE) and so keeps the
+// previous version for the next write to reuse. No inode is allocated or freed
+// per write, which on ext4 is the expensive part of a small write (more so
+// after mass deletions). A reader still reading a version two writes old may
+// see it truncated. Callers must serialize writes to one path.
+enum class Durability { kDurable, kAtomic, kRewrite };
 
 // Writes `data` to a temp file beside `path` and renames it over `path`
 // (fsyncing the file and the directory when kDurable).

@@ -12,7 +12,8 @@
 // │   └── tmp/                        layers being unpacked; wiped at start-up
 // ├── images/<image-id-hex>.json      image metadata (tags, digests, config)
 // ├── containers/<id>/
-// │   ├── container.json              the container's record
+// │   ├── container.json              the container's record (.container.json.prev: the
+// │   │                               version before; rewrites exchange the two)
 // │   ├── upper/ work/                its writable overlay layer
 // │   └── ...
 // ├── sandboxes/<id>/sandbox.json     the pod's record

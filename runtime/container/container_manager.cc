@@ -23,7 +23,9 @@ ContainerManager::ContainerManager(const Paths& paths, SandboxManager* sandboxes
 // loss kills anyway (recovery then finds the monitor gone and reports the
 // container exited), and two fsyncs per create/start/stop cost 1-7 ms here.
 absl::Status ContainerManager::Save(const ContainerRecord& record) const {
-  return SaveJson(paths_.ContainerRecordPath(record.id), record, Durability::kAtomic);
+  // Written at create, start, stop and on every change: kRewrite reuses the
+  // record's inodes (calls on one container are serialized by its op_mu).
+  return SaveJson(paths_.ContainerRecordPath(record.id), record, Durability::kRewrite);
 }
 
 std::shared_ptr<ContainerManager::Entry> ContainerManager::Find(const std::string& id_or_prefix,

@@ -154,5 +154,34 @@ TEST(PathIsAtOrUnderTest, ComparesWholeComponents) {
   EXPECT_FALSE(PathIsAtOrUnder("/a", ""));
 }
 
+// kRewrite swaps the new content in with RENAME_EXCHANGE: readers see whole
+// versions, the previous one waits in .<name>.prev, and after the first two
+// writes no new inode is made (the two inodes trade places).
+TEST_F(FilesTest, RewriteSwapsWholeVersionsAndReusesTheInodes) {
+  std::string path = dir_ + "/container.json";
+  auto inode = [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  ASSERT_TRUE(WriteFileAtomic(path, "v1", 0600, Durability::kRewrite).ok());
+  EXPECT_EQ(*ReadFile(path), "v1");
+  const ino_t first = inode(path);
+  ASSERT_TRUE(WriteFileAtomic(path, "v2 longer", 0600, Durability::kRewrite).ok());
+  EXPECT_EQ(*ReadFile(path), "v2 longer");
+  EXPECT_EQ(*ReadFile(dir_ + "/.container.json.prev"), "v1");
+  const ino_t second = inode(path);
+  EXPECT_EQ(inode(dir_ + "/.container.json.prev"), first);
+  ASSERT_TRUE(WriteFileAtomic(path, "v3", 0600, Durability::kRewrite).ok());
+  EXPECT_EQ(*ReadFile(path), "v3");  // the shorter content is not left padded with v2's tail
+  EXPECT_EQ(inode(path), first);
+  EXPECT_EQ(inode(dir_ + "/.container.json.prev"), second);
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(CountEntries(dir_), 2);
+  EXPECT_EQ(WriteFileAtomic(dir_ + "/no/such/file", "x", 0644, Durability::kRewrite).code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace ucr
