@@ -54,8 +54,11 @@ absl::Status RewriteFile(const std::string& path, absl::string_view data, mode_t
   fd.reset();
   if (!st.ok()) return st;  // <name> is untouched; .prev is scratch
   if (::renameat2(AT_FDCWD, prev.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return absl::OkStatus();
-  // No <name> yet (ENOENT), or a filesystem without exchange (EINVAL): a plain replace.
-  if ((errno == ENOENT || errno == EINVAL) && ::rename(prev.c_str(), path.c_str()) == 0) return absl::OkStatus();
+  // No <name> yet (ENOENT), or no exchange here (a filesystem without it:
+  // EINVAL; an old kernel or a seccomp filter: ENOSYS, EPERM): a plain replace.
+  const int err = errno;
+  if ((err == ENOENT || err == EINVAL || err == ENOSYS || err == EPERM) && ::rename(prev.c_str(), path.c_str()) == 0)
+    return absl::OkStatus();
   return LastErrnoError(absl::StrCat("rename ", prev, " to ", path));
 }
 

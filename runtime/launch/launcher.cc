@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +38,8 @@ namespace ucr::runtime {
 namespace {
 
 constexpr auto kCreateTimeout = std::chrono::seconds(60);
+// How long an abandoned or failed launch waits for its monitor to exit.
+constexpr auto kAbandonWait = std::chrono::seconds(5);
 
 std::string StatePath(const std::string& dir, const char* name) {
   return absl::StrCat(dir, "/", name);
@@ -124,10 +128,10 @@ void ParseLine(absl::string_view line, Verdict& v) {
   }
 }
 
-Verdict ReadVerdict(int fd) {
+Verdict ReadVerdict(int fd, std::chrono::milliseconds timeout = kCreateTimeout) {
   Verdict v;
   std::string buf;
-  auto deadline = std::chrono::steady_clock::now() + kCreateTimeout;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -169,10 +173,22 @@ Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {}
 PendingLaunch::PendingLaunch(PendingLaunch&& other) noexcept
     : state_dir_(std::move(other.state_dir_)),
       sync_read_(std::move(other.sync_read_)),
-      spec_write_(std::move(other.spec_write_)) {}
+      spec_write_(std::move(other.spec_write_)),
+      monitor_pidfd_(std::move(other.monitor_pidfd_)) {}
 
 PendingLaunch::~PendingLaunch() {
   spec_write_.reset();  // abandoned (or finished): ucr-init sees EOF and exits
+  WaitForMonitorExit();  // nothing to wait for once Finish succeeded
+}
+
+void PendingLaunch::WaitForMonitorExit() {
+  if (!monitor_pidfd_) return;
+  struct pollfd p = {monitor_pidfd_.get(), POLLIN, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kAbandonWait).count()));
+  } while (r < 0 && errno == EINTR);
+  monitor_pidfd_.reset();
 }
 
 absl::StatusOr<CreatedContainer> Launcher::Create(const ContainerSpec& spec) {
@@ -198,11 +214,17 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   // is an error to report, not a SIGPIPE.
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec_channel) != 0) return LastErrnoError("socketpair");
   UniqueFd spec_write(spec_channel[0]), spec_read(spec_channel[1]);
+  // A ucr-init that stops reading must not hang the create (specs beyond the
+  // socket buffer, ~200 kB, block until read).
+  struct timeval send_timeout = {static_cast<time_t>(kCreateTimeout.count()), 0};
+  if (::setsockopt(spec_write.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) != 0)
+    return LastErrnoError("spec socket send timeout");
   PendingLaunch launch;
   launch.state_dir_ = dir;
   UCR_ASSIGN_OR_RETURN(pid_t monitor, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, spec_channel[1]}}));
-  if (absl::Status st = ReapWhenItExits(monitor); !st.ok())
-    log::Warn("container in %s: its monitor will be a zombie when it exits: %s", dir, st.message());
+  // Ours before the reaper's: opened while the monitor cannot have been reaped.
+  launch.monitor_pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, monitor, 0)));
+  ReapWhenItExits(monitor);
   launch.sync_read_ = std::move(sync_read);
   launch.spec_write_ = std::move(spec_write);
   return launch;
@@ -213,14 +235,26 @@ absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const Co
   ContainerSpec full = spec;
   absl::Status ready = Validate(full);
   if (ready.ok()) ready = init::PremountHostSide(full);
-  if (ready.ok()) ready = SendAll(launch.spec_write_.get(), ContainerSpecToJson(full));
+  bool sent = false;
+  if (ready.ok()) {
+    ready = SendAll(launch.spec_write_.get(), ContainerSpecToJson(full));
+    sent = true;
+  }
   launch.spec_write_.reset();  // EOF: the spec is complete (or, on error, abandoned)
   if (!ready.ok()) {
+    // A send that failed because the monitor or ucr-init gave up: their reason
+    // says more than "broken pipe".
+    if (sent) {
+      Verdict v = ReadVerdict(launch.sync_read_.get(), std::chrono::seconds(5));
+      if (!v.error.ok()) ready = v.error;
+    }
+    launch.WaitForMonitorExit();
     (void)Destroy(dir);
     return Annotate(ready, absl::StrCat("create container ", spec.id));
   }
   Verdict v = ReadVerdict(launch.sync_read_.get());
   if (v.ok && v.error.ok() && v.complete && v.container > 0) {
+    launch.monitor_pidfd_.reset();  // it runs on with the container
     return CreatedContainer{v.container, v.monitor};
   }
   (void)Destroy(dir);  // nothing may stay half-created; the monitor records the exit first

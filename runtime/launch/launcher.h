@@ -184,9 +184,14 @@ class PendingLaunch {
  private:
   friend class Launcher;
   PendingLaunch() = default;
+  // An abandoned launch's monitor exits by itself (ucr-init gets EOF and
+  // exits 1, the monitor records that): waits up to a few seconds for it, so
+  // that the caller's clean-up of the state dir does not race its last files.
+  void WaitForMonitorExit();
   std::string state_dir_;
   UniqueFd sync_read_;
-  UniqueFd spec_write_;  // ucr-init reads its spec from the other end
+  UniqueFd spec_write_;     // ucr-init reads its spec from the other end
+  UniqueFd monitor_pidfd_;  // until Finish succeeds
 };
 
 struct LauncherOptions {

@@ -7,12 +7,10 @@
 
 #include <sys/types.h>
 
-#include "absl/status/status.h"
-
 namespace ucr::runtime {
 
 // Hands `pid`, a child of this process nobody else waits for, to the
 // process-wide reaper thread (started on first use, never stopped).
-absl::Status ReapWhenItExits(pid_t pid);
+void ReapWhenItExits(pid_t pid);
 
 }  // namespace ucr::runtime

@@ -123,7 +123,13 @@ bool EnterPidNamespace(const Options& o) {
 }
 
 // In the child: becomes ucr-init with the container's stdio.
-[[noreturn]] void ExecInit(const Options& o, const Stdio& s) {
+[[noreturn]] void ExecInit(const Options& o, const Stdio& s, pid_t monitor) {
+  // Should the monitor die before it has told ucrd about us, nobody would
+  // know to kill us: die with it (ucr-init clears this before the user's
+  // command runs). The parent may have died before the prctl: check. In a pid
+  // namespace of our own the parent shows as 0.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != monitor && getppid() != 0) _exit(1);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -153,7 +159,7 @@ void CloseChildEnds(Stdio* s) {
 }
 
 // Undoes a half-started monitor: the container process has not run anything
-// of the user's yet (ucr-init waits for the go byte), so killing it is safe.
+// of the user's yet (ucr-init waits for its spec), so killing it is safe.
 int Abandon(Options& o, pid_t child, const char* what) {
   SyncLine(o.sync_fd, "error 13 monitor: %s in %s: %s", what, o.state_dir, strerror(errno));
   kill(child, SIGKILL);
@@ -190,12 +196,13 @@ int Run(Options& o) {
     SyncLine(o.sync_fd, "error 13 monitor: pid namespace: %s", strerror(errno));
     return 1;
   }
+  const pid_t monitor = getpid();
   pid_t child = fork();
   if (child < 0) {
     SyncLine(o.sync_fd, "error 13 monitor: fork: %s", strerror(errno));
     return 1;
   }
-  if (child == 0) ExecInit(o, stdio);
+  if (child == 0) ExecInit(o, stdio, monitor);
   CloseChildEnds(&stdio);
 
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);  // our messages go to monitor.log (LogMessage)

@@ -156,6 +156,31 @@ TEST_F(LaunchTest, AbandonedLaunchRunsNothingAndEnds) {
   EXPECT_TRUE(launcher_.Destroy(state_).ok());
 }
 
+// Dropped at once, before the monitor has even reported: when the drop
+// returns the monitor has finished (its exit recorded), so the caller's
+// clean-up of the state dir right after cannot race its last files.
+TEST_F(LaunchTest, DroppedLaunchWaitsForItsMonitorToFinish) {
+  {
+    auto launch = launcher_.Begin(Spec({"true"}));
+    ASSERT_TRUE(launch.ok()) << launch.status();
+  }
+  auto exit = launcher_.ReadExit(state_);  // no waiting here
+  ASSERT_TRUE(exit.ok() && *exit) << exit.status();
+  EXPECT_EQ((*exit)->exit_code, 1);
+  EXPECT_FALSE(launcher_.MonitorAlive(state_));
+  EXPECT_TRUE(launcher_.Destroy(state_).ok());
+}
+
+// The monitor fails before ucr-init exists: the create's error is the
+// monitor's reason, not the failed hand-over of the spec.
+TEST_F(LaunchTest, MonitorFailureIsTheCreateError) {
+  runtime::ContainerSpec spec = Spec({"true"});
+  spec.pid = runtime::Namespace{runtime::NsMode::kJoin, "/proc/999999999/ns/pid"};
+  auto created = launcher_.Create(spec);
+  ASSERT_FALSE(created.ok());
+  EXPECT_THAT(std::string(created.status().message()), ::testing::HasSubstr("pid namespace"));
+}
+
 TEST_F(LaunchTest, MonitorSurvivesItsParentAndStartWorksFromAnotherProcess) {
   runtime::ContainerSpec spec = Spec({"sh", "-c", "echo started; sleep 100"});
   // A stand-in for ucrd: creates, then is SIGKILLed before starting.

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -120,6 +121,9 @@ int RunCreate(int sync_fd, int spec_fd) {
     n = ::read(p.start.get(), &byte, 1);
   } while (n < 0 && errno == EINTR);
   p.start.reset();
+  // Set by the monitor for the set-up only: the user's command outlives a dead
+  // monitor as before (ucrd then reports it exited and kills what is left).
+  ::prctl(PR_SET_PDEATHSIG, 0);
   ExecCommand(p.executable, p.spec.process);  // returns only on failure
   return 127;
 }
