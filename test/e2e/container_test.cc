@@ -48,6 +48,24 @@ TEST_F(ContainerTest, ContainersOfOnePodShareIpcUtsNetAndPidButNotMnt) {
   EXPECT_GE(std::stoi(out.stdout()), 4);  // init, a, b, the exec
 }
 
+// As critest's "Multiple Containers ... should support container exec": an
+// ExecSync right after StartContainer, while the command may still be
+// starting, runs in the container like any other.
+TEST_F(ContainerTest, ExecSyncRightAfterStartRuns) {
+  v1::PodSandboxConfig pc = PodConfig("exec-at-once");
+  std::string pod = RunPod(pc);
+  for (int i = 0; i < 10; ++i) {
+    std::string a = RunContainer(pod, pc, ContainerConfig(absl::StrCat("a", i), kSleep));
+    std::string b = RunContainer(pod, pc, ContainerConfig(absl::StrCat("b", i), kSleep));
+    for (const std::string& id : {a, b}) {
+      v1::ExecSyncResponse out;
+      ASSERT_TRUE(ExecSync(id, {"echo", "hi"}, 10, &out).ok());
+      EXPECT_EQ(out.exit_code(), 0) << "round " << i << ": " << out.stderr();
+      EXPECT_EQ(out.stdout(), "hi\n");
+    }
+  }
+}
+
 TEST_F(ContainerTest, PidModeContainerGivesEachContainerItsOwnPidNamespace) {
   v1::PodSandboxConfig pc = PodConfig("pid-ctr", v1::CONTAINER);
   std::string pod = RunPod(pc);
