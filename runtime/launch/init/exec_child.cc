@@ -111,7 +111,12 @@ void KillAndReapChildren() {
   for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   pid_t cmd = ::fork();
-  if (cmd < 0) _exit(126);
+  if (cmd < 0) {
+    // Say why: an exit code alone (126) hides it from the caller.
+    StatusLine(status_fd, absl::StrCat("error ", static_cast<int>(absl::StatusCode::kInternal),
+                                       " fork in the container's pid namespace: ", strerror(errno)));
+    _exit(126);
+  }
   if (cmd == 0) ExecInContainer(spec, status_fd);
   ::close(status_fd);
   int code = -1;
