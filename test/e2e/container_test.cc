@@ -54,8 +54,11 @@ TEST_F(ContainerTest, ContainersOfOnePodShareIpcUtsNetAndPidButNotMnt) {
 TEST_F(ContainerTest, ExecSyncRightAfterStartRuns) {
   v1::PodSandboxConfig pc = PodConfig("exec-at-once");
   std::string pod = RunPod(pc);
-  for (int i = 0; i < 10; ++i) {
-    std::string a = RunContainer(pod, pc, ContainerConfig(absl::StrCat("a", i), kSleep));
+  for (int i = 0; i < 20; ++i) {
+    // Half of them in a pid namespace of their own, as critest's ContainerPID.
+    v1::ContainerConfig ca = ContainerConfig(absl::StrCat("a", i), kSleep);
+    if (i % 2) ca.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(v1::CONTAINER);
+    std::string a = RunContainer(pod, pc, ca);
     std::string b = RunContainer(pod, pc, ContainerConfig(absl::StrCat("b", i), kSleep));
     for (const std::string& id : {a, b}) {
       v1::ExecSyncResponse out;
