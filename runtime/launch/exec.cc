@@ -9,10 +9,12 @@
 
 #include <cerrno>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/child_process.h"
+#include "common/log.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "runtime/launch/launcher.h"
@@ -153,6 +155,8 @@ absl::StatusOr<ExecResult> Launcher::ExecSync(const ExecSpec& spec,
   if (out_open) Drain(out_r.get(), result.stdout_data, max_output_bytes, result.truncated);
   if (err_open) Drain(err_r.get(), result.stderr_data, max_output_bytes, result.truncated);
   UCR_ASSIGN_OR_RETURN(int wait_status, helper_proc.Wait());
+  log::Debug("exec in pid %d: helper %d said \"%s\", wait status 0x%x", spec.target_pid, helper,
+             absl::CEscape(status_text), wait_status);
   if (!report.error.ok()) return report.error;
   result.timed_out = report.timed_out;
   result.exit_code = report.exit_code ? *report.exit_code : ExitCodeFromWaitStatus(wait_status);
