@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -59,20 +60,26 @@ absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
-  int max_target = 2;
-  for (const auto& [target, source] : fds) max_target = std::max(max_target, target);
-  // Lift every source above all targets first so no dup2 clobbers another,
-  // then put them in place; /dev/null on stdio not given.
-  const int kLift = 100;
+  int max_target = 2, max_fd = 2;
+  for (const auto& [target, source] : fds) {
+    max_target = std::max(max_target, target);
+    max_fd = std::max({max_fd, target, source});
+  }
+  // Lift every source above all targets and all sources first, so that no
+  // dup2 clobbers another, then put them in place; /dev/null on stdio not
+  // given. (A fixed lift base once let sources that happened to sit there,
+  // in a ucrd with ~100 fds open, be overwritten: the helper got the wrong
+  // pipes.)
+  const int lift = max_fd + 1;
   for (size_t i = 0; i < fds.size(); ++i)
-    posix_spawn_file_actions_adddup2(&actions, fds[i].second, kLift + static_cast<int>(i));
+    posix_spawn_file_actions_adddup2(&actions, fds[i].second, lift + static_cast<int>(i));
   for (int t = 0; t <= 2; ++t) {
     bool given = false;
     for (const auto& f : fds) given |= f.first == t;
     if (!given) posix_spawn_file_actions_addopen(&actions, t, "/dev/null", O_RDWR, 0);
   }
   for (size_t i = 0; i < fds.size(); ++i)
-    posix_spawn_file_actions_adddup2(&actions, kLift + static_cast<int>(i), fds[i].first);
+    posix_spawn_file_actions_adddup2(&actions, lift + static_cast<int>(i), fds[i].first);
   posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
   sigset_t none, all;
   sigemptyset(&none);
