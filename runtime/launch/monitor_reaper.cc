@@ -69,6 +69,7 @@ class Reaper {
     do {
       r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info, WEXITED | WNOHANG);
     } while (r != 0 && errno == EINTR);
+    if (r == 0 && info.si_pid == 0) return;  // not waitable yet: the next wake-up reaps it
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
     if (r != 0 && errno != ECHILD) {  // a kernel without P_PIDFD: by pid then
