@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
@@ -43,16 +44,29 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 
 namespace {
 
-absl::Status RewriteFile(const std::string& path, absl::string_view data, mode_t mode) {
+// The directory of `path`, and "<dir>/.<name><suffix>": a scratch file beside it.
+std::pair<std::string, std::string> DirAndScratch(const std::string& path, absl::string_view suffix) {
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
-  std::string prev = absl::StrCat(dir, "/.", target.filename().string(), ".prev");
-  UniqueFd fd(::open(prev.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (!fd) return LastErrnoError(absl::StrCat("create ", prev));
-  absl::Status st = WriteAll(fd.get(), data, prev);
-  if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", prev));
-  fd.reset();
-  if (!st.ok()) return st;  // <name> is untouched; .prev is scratch
+  std::string scratch = absl::StrCat(dir, "/.", target.filename().string(), suffix);
+  return {dir, scratch};
+}
+
+// Writes `data` into `scratch` (opened with `flags` on top of O_WRONLY|O_CREAT)
+// with `mode`, fsyncing it when `durable`.
+absl::Status WriteScratch(const std::string& scratch, int flags, absl::string_view data, mode_t mode, bool durable) {
+  UniqueFd fd(::open(scratch.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode));
+  if (!fd) return LastErrnoError(absl::StrCat("create ", scratch));
+  UCR_RETURN_IF_ERROR(WriteAll(fd.get(), data, scratch));
+  if (::fchmod(fd.get(), mode) != 0) return LastErrnoError(absl::StrCat("chmod ", scratch));
+  if (durable && ::fsync(fd.get()) != 0) return LastErrnoError(absl::StrCat("fsync ", scratch));
+  return absl::OkStatus();
+}
+
+absl::Status RewriteFile(const std::string& path, absl::string_view data, mode_t mode) {
+  const std::string prev = DirAndScratch(path, ".prev").second;
+  // On failure <name> is untouched; .prev is scratch.
+  UCR_RETURN_IF_ERROR(WriteScratch(prev, O_TRUNC | O_NOFOLLOW, data, mode, /*durable=*/false));
   if (::renameat2(AT_FDCWD, prev.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return absl::OkStatus();
   // No <name> yet (ENOENT), or no exchange here (a filesystem without it:
   // EINVAL; an old kernel or a seccomp filter: ENOSYS, EPERM): a plain replace.
@@ -68,15 +82,8 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
                              Durability durability) {
   if (durability == Durability::kRewrite) return RewriteFile(path, data, mode);
   const bool durable = durability == Durability::kDurable;
-  std::filesystem::path target(path);
-  std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
-  std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".tmp-", RandomHex(4));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (!fd) return LastErrnoError(absl::StrCat("create ", tmp));
-  absl::Status st = WriteAll(fd.get(), data, tmp);
-  if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = LastErrnoError(absl::StrCat("chmod ", tmp));
-  if (st.ok() && durable && ::fsync(fd.get()) != 0) st = LastErrnoError(absl::StrCat("fsync ", tmp));
-  fd.reset();
+  const auto [dir, tmp] = DirAndScratch(path, absl::StrCat(".tmp-", RandomHex(4)));
+  absl::Status st = WriteScratch(tmp, O_EXCL, data, mode, durable);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
     st = LastErrnoError(absl::StrCat("rename ", tmp, " to ", path));
   }
@@ -87,21 +94,25 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
   return durable ? FsyncDir(dir) : absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return LastErrnoError(absl::StrCat("open ", path));
+absl::StatusOr<std::string> ReadToEnd(int fd, const std::string& what) {
   std::string out;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return LastErrnoError(absl::StrCat("read ", path));
+      return LastErrnoError(absl::StrCat("read ", what));
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return LastErrnoError(absl::StrCat("open ", path));
+  return ReadToEnd(fd.get(), path);
 }
 
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {

@@ -34,6 +34,9 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, mo
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// read(2) until EOF (retrying EINTR); errors name `what`.
+absl::StatusOr<std::string> ReadToEnd(int fd, const std::string& what);
+
 // write(2) until all of `data` is written (retrying EINTR and short writes);
 // errors name `path`.
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path);

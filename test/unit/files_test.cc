@@ -1,6 +1,5 @@
 #include "common/files.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -26,16 +25,15 @@ class FilesTest : public ::testing::Test {
     (void)UnmountAllUnder(dir_);
     (void)RemoveTree(dir_);
   }
-  // Entries other than "." and "..", hidden temp files included.
+  // Entries other than "." and "..", hidden temp files included (-1: unreadable).
   int CountEntries(const std::string& dir) {
-    int n = 0;
-    DIR* d = ::opendir(dir.c_str());
-    while (struct dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      n += name != "." && name != "..";
-    }
-    ::closedir(d);
-    return n;
+    absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
+    return names.ok() ? static_cast<int>(names->size()) : -1;
+  }
+  // The permission bits of `path` (0 when it cannot be stat'ed).
+  static mode_t ModeOf(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 0777 : 0;
   }
   std::string dir_;
 };
@@ -45,9 +43,7 @@ TEST_F(FilesTest, AtomicWriteReplacesAndLeavesNoTemp) {
   ASSERT_TRUE(WriteFileAtomic(path, "one").ok());
   ASSERT_TRUE(WriteFileAtomic(path, "two", 0600).ok());
   EXPECT_EQ(*ReadFile(path), "two");
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(CountEntries(dir_), 1);
 }
 
@@ -70,9 +66,7 @@ TEST_F(FilesTest, AtomicWithoutFsyncStillSwapsTheFileWhole) {
   EXPECT_STREQ(buf, "old\n");
   ::close(old_fd);
   EXPECT_EQ(*ReadFile(path), "new\n");
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(CountEntries(dir_), 1);
   EXPECT_EQ(WriteFileAtomic(dir_ + "/no/such/file", "x", 0644, Durability::kAtomic).code(),
             absl::StatusCode::kNotFound);
@@ -175,9 +169,7 @@ TEST_F(FilesTest, RewriteSwapsWholeVersionsAndReusesTheInodes) {
   EXPECT_EQ(*ReadFile(path), "v3");  // the shorter content is not left padded with v2's tail
   EXPECT_EQ(inode(path), first);
   EXPECT_EQ(inode(dir_ + "/.container.json.prev"), second);
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(CountEntries(dir_), 2);
   EXPECT_EQ(WriteFileAtomic(dir_ + "/no/such/file", "x", 0644, Durability::kRewrite).code(),
             absl::StatusCode::kNotFound);

@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -86,27 +85,17 @@ absl::Status Prepare(const std::string& spec_text, Reporter& report, Prepared& p
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
 
-// ucrd started us before the spec was complete: it sends the spec when it
-// is, then closes its end. Empty means the create was abandoned.
-std::string ReadSpec(int spec_fd) {
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(spec_fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(spec_fd);
-  return text;
-}
-
 int RunCreate(int sync_fd, int spec_fd) {
-  const std::string spec_text = ReadSpec(spec_fd);
-  if (spec_text.empty()) return 1;
+  // ucrd started us before the spec was complete: it sends the spec when it
+  // is, then closes its end. Nothing at all means the create was abandoned.
+  absl::StatusOr<std::string> spec_text = ReadToEnd(spec_fd, "the spec from ucrd");
+  ::close(spec_fd);
+  if (spec_text.ok() && spec_text->empty()) return 1;
   Reporter report(sync_fd);
   Prepared p;
-  if (absl::Status s = Prepare(spec_text, report, p); !s.ok()) {
+  absl::Status s = spec_text.status();
+  if (s.ok()) s = Prepare(*spec_text, report, p);
+  if (!s.ok()) {
     report.Error(s);
     return 1;
   }

@@ -138,10 +138,6 @@ absl::Status PivotInto(const std::string& rootfs) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-namespace {
-
 // Made private in the host's namespace, so that they do not propagate to its
 // peers; their copies in the container's namespace are private too.
 absl::Status MountPrivately(int rootfd, const Mount& m) {
