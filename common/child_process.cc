@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -42,23 +43,31 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   return *this;
 }
 
-namespace {
-
-// posix_spawn's attributes and file actions, released on every path.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
+absl::StatusOr<int> AddFdMappings(posix_spawn_file_actions_t* actions,
+                                  const std::vector<std::pair<int, int>>& fds) {
+  int max_target = 2, max_fd = 2;
+  for (const auto& [target, source] : fds) {
+    max_target = std::max(max_target, target);
+    max_fd = std::max({max_fd, target, source});
   }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+  // (A fixed lift base once let sources that happened to sit there, in a
+  // ucrd with ~100 fds open, be overwritten: a helper got the wrong pipes.)
+  const int lift = max_fd + 1;
+  int r = 0;
+  for (size_t i = 0; i < fds.size() && r == 0; ++i)
+    r = posix_spawn_file_actions_adddup2(actions, fds[i].second, lift + static_cast<int>(i));
+  for (int t = 0; t <= 2 && r == 0; ++t) {
+    bool given = false;
+    for (const auto& f : fds) given |= f.first == t;
+    if (!given) r = posix_spawn_file_actions_addopen(actions, t, "/dev/null", O_RDWR, 0);
   }
-};
-
-}  // namespace
+  for (size_t i = 0; i < fds.size() && r == 0; ++i) {
+    r = posix_spawn_file_actions_adddup2(actions, lift + static_cast<int>(i), fds[i].first);
+    if (r == 0) r = posix_spawn_file_actions_addclose(actions, lift + static_cast<int>(i));
+  }
+  if (r != 0) return ErrnoError(r, "posix_spawn file actions");
+  return max_target;
+}
 
 // posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK) rather than fork():
 // ucrd's page tables are not copied for a child that execs at once, which
@@ -84,12 +93,12 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   posix_spawnattr_setflags(&setup.attr, flags);
   posix_spawnattr_setsigmask(&setup.attr, &none);
   posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-  const int fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
-  for (int i = 0; i < 3; ++i) {
-    int r = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&setup.actions, fds[i], i)
-                        : posix_spawn_file_actions_addopen(&setup.actions, i, "/dev/null", O_RDWR, 0);
-    if (r != 0) return ErrnoError(r, absl::StrCat("spawn ", options.argv[0], ": file actions"));
-  }
+  std::vector<std::pair<int, int>> fds;
+  const int stdio[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
+  for (int i = 0; i < 3; ++i)
+    if (stdio[i] >= 0) fds.emplace_back(i, stdio[i]);
+  UCR_RETURN_IF_ERROR(
+      Annotate(AddFdMappings(&setup.actions, fds).status(), absl::StrCat("spawn ", options.argv[0])));
   pid_t pid = -1;
   int r = ::posix_spawn(&pid, argv[0], &setup.actions, &setup.attr, argv.data(),
                         options.env ? envp.data() : environ);

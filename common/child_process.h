@@ -3,17 +3,43 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace ucr {
+
+// posix_spawn's attributes and file actions, released on every path.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  SpawnSetup() {
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&actions);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+// Adds to `actions` what gives the child each (target, source) pair of `fds`,
+// whatever the numbers: every source is first lifted above all targets and
+// sources, so that no dup2 overwrites a source still to be moved, and the
+// lifted copies are closed after; targets 0-2 not given get /dev/null.
+// Returns the highest target (at least 2).
+absl::StatusOr<int> AddFdMappings(posix_spawn_file_actions_t* actions,
+                                  const std::vector<std::pair<int, int>>& fds);
 
 struct SpawnOptions {
   std::vector<std::string> argv;

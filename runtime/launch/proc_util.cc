@@ -8,7 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/child_process.h"
 #include "common/files.h"
 #include "common/status.h"
 
@@ -56,42 +56,18 @@ absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  int max_target = 2, max_fd = 2;
-  for (const auto& [target, source] : fds) {
-    max_target = std::max(max_target, target);
-    max_fd = std::max({max_fd, target, source});
-  }
-  // Lift every source above all targets and all sources first, so that no
-  // dup2 clobbers another, then put them in place; /dev/null on stdio not
-  // given. (A fixed lift base once let sources that happened to sit there,
-  // in a ucrd with ~100 fds open, be overwritten: the helper got the wrong
-  // pipes.)
-  const int lift = max_fd + 1;
-  for (size_t i = 0; i < fds.size(); ++i)
-    posix_spawn_file_actions_adddup2(&actions, fds[i].second, lift + static_cast<int>(i));
-  for (int t = 0; t <= 2; ++t) {
-    bool given = false;
-    for (const auto& f : fds) given |= f.first == t;
-    if (!given) posix_spawn_file_actions_addopen(&actions, t, "/dev/null", O_RDWR, 0);
-  }
-  for (size_t i = 0; i < fds.size(); ++i)
-    posix_spawn_file_actions_adddup2(&actions, lift + static_cast<int>(i), fds[i].first);
-  posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
+  SpawnSetup setup;
+  UCR_ASSIGN_OR_RETURN(int max_target, AddFdMappings(&setup.actions, fds));
+  posix_spawn_file_actions_addclosefrom_np(&setup.actions, max_target + 1);
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr,
+  posix_spawnattr_setsigmask(&setup.attr, &none);
+  posix_spawnattr_setsigdefault(&setup.attr, &all);
+  posix_spawnattr_setflags(&setup.attr,
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  int err = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), ::environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  int err = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attr, args.data(), ::environ);
   if (err != 0) return ErrnoError(err, absl::StrCat("spawn ", argv[0]));
   return pid;
 }
