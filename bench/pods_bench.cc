@@ -171,6 +171,7 @@ class Cri {
 // Host IPC too: containerd's sandbox here is busybox `sh` (no pause image in the
 // test registry), which exits at once, so its IPC namespace could not be joined.
 bool g_own_namespaces = false;  // ucrd-only extra run: own IPC + shared PID ns (podinit)
+int g_spare_monitors = -1;  // -1: ucrd's default (launcher.spare_monitors)
 std::string g_ucrd_log_level = "warn";  // "debug" logs where each create's time goes
 // Both runtimes' state dirs (ucrd's state_dir, containerd's state) on a tmpfs
 // of their own, as /run is on a node; their roots stay on this disk.
@@ -365,6 +366,7 @@ Figures RunUcrd(int rounds) {
     absl::StrAppend(&config, "[cni]\nconf_dir = \"", dir, "/cni-conf\"\nbin_dirs = [\"", ucr::bench::kPluginDir,
                     "\"]\n");
   }
+  if (g_spare_monitors >= 0) absl::StrAppend(&config, "[launcher]\nspare_monitors = ", g_spare_monitors, "\n");
   if (!ucr::WriteFileAtomic(dir + "/config.toml", config).ok()) Die("write config");
   ucr::SpawnOptions opts;
   opts.argv = {UCRD_BINARY, "--config", dir + "/config.toml"};
@@ -492,12 +494,14 @@ int main(int argc, char** argv) {
       g_drop_caches = false;
     } else if (a == "--state-on-disk") {
       g_state_on_tmpfs = false;
+    } else if (a == "--spare-monitors" && i + 1 < argc) {
+      g_spare_monitors = std::max(0, std::atoi(argv[++i]));
     } else if (a == "--ucrd-log-level" && i + 1 < argc) {
       g_ucrd_log_level = argv[++i];
     } else if (a == "--settle-ms" && i + 1 < argc) {
       g_bridge.settle_ms = std::max(0, std::atoi(argv[++i]));
     } else {
-      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N] [--state-on-disk] [--keep-caches] [--ucrd-log-level L]");
+      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N] [--state-on-disk] [--keep-caches] [--spare-monitors N] [--ucrd-log-level L]");
     }
   }
   if (::geteuid() != 0) Die("run as root");

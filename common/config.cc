@@ -36,12 +36,16 @@ absl::Status ReadBool(const TomlValue& v, absl::string_view key, bool* out) {
   return absl::OkStatus();
 }
 
-absl::Status ReadPositiveInt(const TomlValue& v, absl::string_view key, int* out) {
+absl::Status ReadIntIn(const TomlValue& v, absl::string_view key, int lo, int hi, int* out) {
   if (!v.is_integer()) return KeyError(key, absl::StrCat("expected an integer, got ", TypeName(v)));
   auto n = v.as_integer();
-  if (n <= 0 || n > 3600000) return KeyError(key, absl::StrCat(n, " is outside 1..3600000"));
+  if (n < lo || n > hi) return KeyError(key, absl::StrCat(n, " is outside ", lo, "..", hi));
   *out = static_cast<int>(n);
   return absl::OkStatus();
+}
+
+absl::Status ReadPositiveInt(const TomlValue& v, absl::string_view key, int* out) {
+  return ReadIntIn(v, key, 1, 3600000, out);
 }
 
 absl::Status ReadStringList(const TomlValue& v, absl::string_view key, std::vector<std::string>* out) {
@@ -104,6 +108,16 @@ absl::Status ParseRoot(const TomlValue& root, Config* config) {
           UCR_RETURN_IF_ERROR(ReadPositiveInt(cvalue, full, &config->cni_plugin_timeout_ms));
         } else if (ckey == "default_network") {
           UCR_RETURN_IF_ERROR(ReadBool(cvalue, full, &config->cni_default_network));
+        } else {
+          return KeyError(full, "unknown key");
+        }
+      }
+    } else if (key == "launcher") {
+      UCR_RETURN_IF_ERROR(RequireTable(value, key));
+      for (const auto& [lkey, lvalue] : value.as_table()) {
+        std::string full = absl::StrCat("launcher.", lkey);
+        if (lkey == "spare_monitors") {
+          UCR_RETURN_IF_ERROR(ReadIntIn(lvalue, full, 0, 16, &config->spare_monitors));
         } else {
           return KeyError(full, "unknown key");
         }
@@ -202,6 +216,8 @@ std::string ConfigToToml(const Config& config) {
   absl::StrAppend(&out, "bin_dirs = ", QuoteList(config.cni_bin_dirs), "\n");
   absl::StrAppend(&out, "plugin_timeout_ms = ", config.cni_plugin_timeout_ms, "\n");
   absl::StrAppend(&out, "default_network = ", config.cni_default_network ? "true" : "false", "\n");
+  absl::StrAppend(&out, "\n[launcher]\n");
+  absl::StrAppend(&out, "spare_monitors = ", config.spare_monitors, "\n");
   for (const auto& [host, reg] : config.registries) {
     absl::StrAppend(&out, "\n[registries.", Quote(host), "]\n");
     absl::StrAppend(&out, "mirrors = ", QuoteList(reg.mirrors), "\n");
@@ -223,6 +239,7 @@ nlohmann::json ConfigToJson(const Config& config) {
       {"cni", {{"conf_dir", config.cni_conf_dir}, {"bin_dirs", config.cni_bin_dirs},
                {"plugin_timeout_ms", config.cni_plugin_timeout_ms},
                {"default_network", config.cni_default_network}}},
+      {"launcher", {{"spare_monitors", config.spare_monitors}}},
       {"registries", nlohmann::json::object()},
   };
   for (const auto& [host, reg] : config.registries) {

@@ -38,6 +38,9 @@ struct Config {
   // network (bridge ucr0, 10.88.0.0/16); false: NetworkReady stays false instead.
   bool cni_default_network = true;
   std::map<std::string, RegistryConfig> registries;
+  // [launcher] spare_monitors: container monitors kept started ahead of
+  // creates, at idle CPU priority (runtime/launch/spare_monitors.h); 0: none.
+  int spare_monitors = 1;
 
   // Where the config came from ("defaults" or a file path); not a key.
   std::string source = "defaults";

@@ -129,6 +129,9 @@ absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {
 
 absl::Status MakeDirs(const std::string& path, mode_t mode) {
   if (path.empty()) return absl::InvalidArgumentError("mkdir: empty path");
+  // Mostly the parent exists: one mkdir then, not one per path component.
+  if (::mkdir(path.c_str(), mode) == 0) return absl::OkStatus();
+  if (errno != ENOENT && errno != EEXIST) return LastErrnoError(absl::StrCat("mkdir ", path));
   std::string partial;
   size_t pos = 0;
   while (pos != std::string::npos) {

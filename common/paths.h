@@ -16,6 +16,10 @@
 // │   │                               version before; rewrites exchange the two)
 // │   ├── upper/ work/                its writable overlay layer
 // │   └── ...
+// ├── mountpoints/                    a read-only layer on top of images' layers: the
+// │                                   mount points of every container (etc/hostname,
+// │                                   etc/hosts, etc/resolv.conf, dev/ proc/ sys/), see
+// │                                   runtime/container/mountpoint_layer.h
 // ├── sandboxes/<id>/sandbox.json     the pod's record
 // └── network/results/<id>-eth0.json  a pod's CNI attachment: config, args, ADD result
 //
@@ -72,6 +76,7 @@ class Paths {
 
   // pods and containers, persistent part
   std::string ContainersDir() const { return absl::StrCat(root_, "/containers"); }
+  std::string MountpointLayerDir() const { return absl::StrCat(root_, "/mountpoints"); }
   std::string ContainerDir(absl::string_view id) const { return absl::StrCat(ContainersDir(), "/", id); }
   std::string SandboxesDir() const { return absl::StrCat(root_, "/sandboxes"); }
   std::string SandboxDir(absl::string_view id) const { return absl::StrCat(SandboxesDir(), "/", id); }

@@ -19,7 +19,7 @@ std::string HelperBinary(const std::string& name) {
 }
 
 absl::StatusOr<RuntimeParts> BuildRuntime(const Paths& paths, image::ImageProvider* images,
-                                          network::PodNetwork* network) {
+                                          network::PodNetwork* network, int spare_monitors) {
   for (const std::string& dir : {paths.ContainersDir(), paths.SandboxesDir(), paths.ContainersStateDir(),
                                  paths.SandboxesStateDir()}) {
     UCR_RETURN_IF_ERROR(MakeDirs(dir, 0711));
@@ -28,7 +28,9 @@ absl::StatusOr<RuntimeParts> BuildRuntime(const Paths& paths, image::ImageProvid
   std::string podinit = HelperBinary("ucr-podinit");
   if (podinit.empty()) log::Warn("ucr-podinit not found beside ucrd: pods with a shared PID namespace will fail");
   RuntimeParts parts;
-  parts.launcher = std::make_unique<runtime::Launcher>();
+  runtime::LauncherOptions launcher_options = runtime::LauncherOptions::Defaults();
+  launcher_options.spare_monitors = spare_monitors;
+  parts.launcher = std::make_unique<runtime::Launcher>(std::move(launcher_options));
   parts.sandboxes = std::make_unique<runtime::SandboxManager>(paths, hierarchy, network, podinit);
   parts.containers = std::make_unique<runtime::ContainerManager>(paths, parts.sandboxes.get(), images,
                                                                  parts.launcher.get());

@@ -23,8 +23,9 @@ struct RuntimeParts {
 };
 
 // `images` and `network` are owned by the caller; `network` may be null.
+// `spare_monitors`: config key launcher.spare_monitors.
 absl::StatusOr<RuntimeParts> BuildRuntime(const Paths& paths, image::ImageProvider* images,
-                                          network::PodNetwork* network);
+                                          network::PodNetwork* network, int spare_monitors);
 
 // A helper binary installed beside ucrd ("" when it is not there).
 std::string HelperBinary(const std::string& name);

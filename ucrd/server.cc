@@ -79,7 +79,7 @@ int Serve(const Config& config) {
 
   image::ImageManager images(&config, paths);
   if (absl::Status st = images.Recover(); !st.ok()) return Fail("start-up: image store", st);
-  absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, &pod_network);
+  absl::StatusOr<RuntimeParts> runtime = BuildRuntime(paths, &images, &pod_network, config.spare_monitors);
   if (!runtime.ok()) return Fail("start-up", runtime.status());
   // RemoveImage keeps images that containers use.
   images.SetInUseChecker([containers = runtime->containers.get()](const std::string& image_id) {

@@ -156,6 +156,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
 
   OverlayDirs overlay{image.lower_dirs, paths_.ContainerUpperDir(id), paths_.ContainerWorkDir(id),
                       paths_.ContainerRootfs(id)};
+  if (mountpoints_.Fits(overlay.lowers)) overlay.lowers.insert(overlay.lowers.begin(), mountpoints_.dir());
   UCR_RETURN_IF_ERROR(MountOverlay(overlay));
   UCR_ASSIGN_OR_RETURN(ResolvedUser user, ResolveUser(overlay.target, request, image.config.user));
   UCR_ASSIGN_OR_RETURN(ProcessArgs process, MergeProcessArgs(request, image.config, PodHostname(sandbox.spec), user.home));

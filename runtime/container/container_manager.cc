@@ -17,7 +17,11 @@
 namespace ucr::runtime {
 ContainerManager::ContainerManager(const Paths& paths, SandboxManager* sandboxes,
                                    image::ImageProvider* images, Launcher* launcher)
-    : paths_(paths), sandboxes_(sandboxes), images_(images), launcher_(launcher) {}
+    : paths_(paths),
+      sandboxes_(sandboxes),
+      images_(images),
+      launcher_(launcher),
+      mountpoints_(paths.MountpointLayerDir()) {}
 
 // Atomic but not fsynced: a container record describes processes that a power
 // loss kills anyway (recovery then finds the monitor gone and reports the
@@ -149,6 +153,9 @@ std::string ContainerManager::ExistingWithName(const std::string& sandbox_id, co
 }
 
 absl::Status ContainerManager::Recover() {
+  // Without it containers make their mount points themselves, as before.
+  if (absl::Status layer = mountpoints_.Ensure(); !layer.ok())
+    log::Warn("mount point layer %s: %s (containers make their own)", mountpoints_.dir(), layer.ToString());
   DIR* dir = ::opendir(paths_.ContainersDir().c_str());
   if (dir == nullptr) return absl::OkStatus();
   int loaded = 0, running = 0, exited_while_down = 0;

@@ -15,6 +15,7 @@
 #include "common/paths.h"
 #include "image/image_provider.h"
 #include "runtime/cgroups/cgroups.h"
+#include "runtime/container/mountpoint_layer.h"
 #include "runtime/launch/launcher.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/state/container_record.h"
@@ -92,6 +93,7 @@ class ContainerManager {
   SandboxManager* sandboxes_;
   image::ImageProvider* images_;
   Launcher* launcher_;
+  MountpointLayer mountpoints_;
   NameLocks name_locks_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> containers_ ABSL_GUARDED_BY(mu_);

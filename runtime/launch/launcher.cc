@@ -25,6 +25,7 @@
 #include "runtime/launch/init/mounts.h"
 #include "runtime/launch/monitor_reaper.h"
 #include "runtime/launch/proc_util.h"
+#include "runtime/launch/spare_monitors.h"
 #include "runtime/launch/spec_json.h"
 
 #ifndef UCR_MONITOR_BUILD_PATH
@@ -45,18 +46,11 @@ std::string StatePath(const std::string& dir, const char* name) {
   return absl::StrCat(dir, "/", name);
 }
 
-std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSpec& s) {
-  std::vector<std::string> a = {o.monitor_binary,
-                                "--state-dir",
-                                s.state_dir,
-                                "--init",
-                                o.init_binary};
+// The monitor's arguments about this container; a spare monitor gets them
+// as its assignment.
+std::vector<std::string> ContainerMonitorArgs(const ContainerSpec& s) {
+  std::vector<std::string> a = {"--state-dir", s.state_dir};
   if (!s.log_path.empty()) a.insert(a.end(), {"--log", s.log_path});
-  if (s.process.tty) a.push_back("--tty");
-  if (s.process.stdin) a.push_back("--stdin");
-  if (s.process.stdin_once) a.push_back("--stdin-once");
-  if (s.pid.mode == NsMode::kNew) a.push_back("--pidns-new");
-  if (s.pid.mode == NsMode::kJoin) a.insert(a.end(), {"--pidns-join", s.pid.path});
   for (const std::string& f : s.oom_files) a.insert(a.end(), {"--oom-file", f});
   for (const std::string& dir : s.oom_files.empty() ? s.cgroup_dirs : std::vector<std::string>{}) {
     for (const char* f : {"/memory.oom_control", "/memory.events"}) {
@@ -69,8 +63,25 @@ std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSp
   // Every hierarchy holds the same processes: the first one will do.
   if (s.pid.mode != NsMode::kNew && !s.cgroup_dirs.empty())
     a.insert(a.end(), {"--kill-on-exit", absl::StrCat(s.cgroup_dirs.front(), "/cgroup.procs")});
+  return a;
+}
+
+std::vector<std::string> MonitorArgs(const LauncherOptions& o, const ContainerSpec& s) {
+  std::vector<std::string> a = {o.monitor_binary, "--init", o.init_binary};
+  if (s.process.tty) a.push_back("--tty");
+  if (s.process.stdin) a.push_back("--stdin");
+  if (s.process.stdin_once) a.push_back("--stdin-once");
+  if (s.pid.mode == NsMode::kNew) a.push_back("--pidns-new");
+  if (s.pid.mode == NsMode::kJoin) a.insert(a.end(), {"--pidns-join", s.pid.path});
+  std::vector<std::string> c = ContainerMonitorArgs(s);
+  a.insert(a.end(), c.begin(), c.end());
   a.insert(a.end(), {"--sync-fd", "3", "--spec-fd", "4"});
   return a;
+}
+
+// What a spare monitor (spawned as --pidns-new, pipes, no stdin) can run.
+bool FitsSpare(const ContainerSpec& s) {
+  return !s.process.tty && !s.process.stdin && s.pid.mode == NsMode::kNew;
 }
 
 // The whole spec to ucr-init, which reads it up to EOF.
@@ -168,7 +179,35 @@ LauncherOptions LauncherOptions::Defaults() {
   return o;
 }
 
-Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {}
+Launcher::Launcher(LauncherOptions options) : options_(std::move(options)) {
+  if (options_.spare_monitors > 0)
+    spares_ = std::make_unique<SpareMonitors>(options_.monitor_binary, options_.init_binary,
+                                              options_.spare_monitors);
+}
+
+Launcher::~Launcher() = default;
+
+size_t Launcher::SparesReady() const { return spares_ ? spares_->Ready() : 0; }
+
+std::optional<PendingLaunch> Launcher::BeginWithSpare(const ContainerSpec& spec) {
+  if (!spares_ || !FitsSpare(spec)) return std::nullopt;
+  std::optional<SpareMonitor> spare = spares_->Take();
+  if (!spare) return std::nullopt;
+  std::string assignment;
+  for (const std::string& arg : ContainerMonitorArgs(spec)) assignment.append(arg).push_back('\0');
+  // One message (SOCK_SEQPACKET). Failing, the spare is dropped (it exits
+  // on EOF) and the caller starts a monitor of its own.
+  if (::send(spare->assign.get(), assignment.data(), assignment.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(assignment.size()))
+    return std::nullopt;
+  log::Debug("create %s: spare monitor %d", spec.id, spare->monitor);
+  PendingLaunch launch;
+  launch.state_dir_ = spec.state_dir;
+  launch.sync_read_ = std::move(spare->sync_read);
+  launch.spec_write_ = std::move(spare->spec_write);
+  launch.monitor_pidfd_ = std::move(spare->pidfd);
+  return launch;
+}
 
 PendingLaunch::PendingLaunch(PendingLaunch&& other) noexcept
     : state_dir_(std::move(other.state_dir_)),
@@ -206,6 +245,7 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   ::unlink(fifo.c_str());
   ::unlink(StatePath(dir, StateFiles::kExit).c_str());
   if (::mkfifo(fifo.c_str(), 0600) != 0) return LastErrnoError(absl::StrCat("mkfifo ", fifo));
+  if (std::optional<PendingLaunch> launch = BeginWithSpare(spec)) return std::move(*launch);
 
   int sync[2], spec_channel[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) return LastErrnoError("pipe");

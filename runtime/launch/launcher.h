@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -197,13 +198,18 @@ class PendingLaunch {
 struct LauncherOptions {
   std::string monitor_binary;  // ucr-monitor
   std::string init_binary;     // ucr-init
+  // Monitors kept started ahead of creates (spare_monitors.h); 0: none.
+  int spare_monitors = 0;
   // Next to the running executable if present there, else the build tree's.
   static LauncherOptions Defaults();
 };
 
+class SpareMonitors;
+
 class Launcher {
  public:
   explicit Launcher(LauncherOptions options = LauncherOptions::Defaults());
+  ~Launcher();
 
   // Creates the container (OCI "create"): starts its monitor, sets up its
   // namespaces, mounts, cgroups, user, capabilities, seccomp, and leaves the
@@ -263,9 +269,15 @@ class Launcher {
                                         int stderr_fd);
 
   const LauncherOptions& options() const { return options_; }
+  // Spare monitors ready now (0 without any).
+  size_t SparesReady() const;
 
  private:
+  // Begin with a spare monitor, if one fits `spec` and is ready.
+  std::optional<PendingLaunch> BeginWithSpare(const ContainerSpec& spec);
+
   LauncherOptions options_;
+  std::unique_ptr<SpareMonitors> spares_;
 };
 
 }  // namespace ucr::runtime

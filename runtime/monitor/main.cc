@@ -6,6 +6,8 @@
 //   [--stdin] [--stdin-once] [--pidns-new | --pidns-join NSFILE]
 //   [--oom-file F]... [--kill-on-exit CGROUP_PROCS] --sync-fd N --spec-fd M
 // (M: where ucrd will send ucr-init its spec; passed on to ucr-init)
+// ucr-monitor --spare --init BIN --pidns-new --sync-fd N --spec-fd M --assign-fd A
+// (a spare: the container-specific arguments come later on A, see monitor.h)
 #include <fcntl.h>
 #include <pty.h>
 #include <sched.h>
@@ -27,9 +29,8 @@
 #include "runtime/monitor/monitor.h"
 
 namespace ucr::monitor {
-namespace {
 
-bool ParseArgs(int argc, char** argv, Options* o) {
+bool ParseArgs(int argc, const char* const* argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -64,12 +65,21 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->sync_fd = atoi(argv[++i]);
     else if (!strcmp(a, "--spec-fd") && next)
       o->spec_fd = atoi(argv[++i]);
+    else if (!strcmp(a, "--spare"))
+      o->spare = true;
+    else if (!strcmp(a, "--assign-fd") && next)
+      o->assign_fd = atoi(argv[++i]);
     else
       ok = false;
     if (!ok) return false;
   }
-  return o->state_dir && o->init_binary && o->sync_fd >= 0 && o->spec_fd >= 0;
+  if (!o->init_binary || o->sync_fd < 0 || o->spec_fd < 0) return false;
+  // A spare learns its state dir later; it only serves plain containers.
+  if (o->spare) return o->assign_fd >= 0 && o->pidns_new && !o->tty && !o->stdin_open;
+  return o->state_dir != nullptr;
 }
+
+namespace {
 
 int Listen(const char* name) {
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -160,17 +170,35 @@ void CloseChildEnds(Stdio* s) {
 
 // Undoes a half-started monitor: the container process has not run anything
 // of the user's yet (ucr-init waits for its spec), so killing it is safe.
-int Abandon(Options& o, pid_t child, const char* what) {
-  SyncLine(o.sync_fd, "error 13 monitor: %s in %s: %s", what, o.state_dir, strerror(errno));
+void KillAndReap(pid_t child) {
   kill(child, SIGKILL);
   int st;
   while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
   }
+}
+
+int Abandon(Options& o, pid_t child, const char* what) {
+  SyncLine(o.sync_fd, "error 13 monitor: %s in %s: %s", what, o.state_dir ? o.state_dir : "a spare",
+           strerror(errno));
+  KillAndReap(child);
   return 1;
 }
 
+// A spare waits here, its ucr-init forked, until ucrd gives it a container.
+// False: it is done (discarded, or it could not take the container).
+bool BecomeAssigned(Options& o, pid_t child, int signal_fd) {
+  SyncLine(o.sync_fd, "spare %d", child);
+  Assignment a = AwaitAssignment(o, signal_fd);
+  if (a == Assignment::kAssigned && chdir(o.state_dir) == 0) return true;
+  if (a == Assignment::kBad) SyncLine(o.sync_fd, "error 3 monitor: bad assignment");
+  if (a == Assignment::kAssigned)
+    SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
+  KillAndReap(child);
+  return false;
+}
+
 int Run(Options& o) {
-  if (chdir(o.state_dir) != 0) {
+  if (!o.spare && chdir(o.state_dir) != 0) {
     SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
     return 1;
   }
@@ -210,6 +238,7 @@ int Run(Options& o) {
   if (null > 2) close(null);
   int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0) return Abandon(o, child, "signalfd");
+  if (o.spare && !BecomeAssigned(o, child, signal_fd)) return 0;
   // All of this exists before ucrd hears from us (and so before Create returns).
   if (!WritePidFile("monitor.pid", getpid()) || !WritePidFile("container.pid", child))
     return Abandon(o, child, "write pid files");
@@ -236,7 +265,7 @@ int Run(Options& o) {
 
 int main(int argc, char** argv) {
   ucr::monitor::Options opts;
-  if (!ucr::monitor::ParseArgs(argc, argv, &opts)) {
+  if (!ucr::monitor::ParseArgs(argc, const_cast<const char* const*>(argv), &opts)) {
     ucr::monitor::SyncLine(opts.sync_fd, "error 3 monitor: bad arguments");
     fprintf(stderr, "usage: ucr-monitor --state-dir D --init BIN --sync-fd N --spec-fd M ...\n");
     return 2;

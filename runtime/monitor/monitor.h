@@ -33,7 +33,26 @@ struct Options {
   // Passed on to ucr-init, which reads its spec there: ucrd starts us while
   // it still prepares the container, and sends the spec when it is done.
   int spec_fd = -1;
+  // --spare: started ahead of any container (runtime/launch/spare_monitors.h).
+  // We make the stdio pipes and a new pid namespace, fork ucr-init, say
+  // "spare <pid>" on the sync fd, then wait on assign_fd for the rest of our
+  // arguments (--state-dir, --log, --oom-file) before going on as usual.
+  bool spare = false;
+  int assign_fd = -1;
 };
+
+// main.cc: parses our arguments (or an assignment's) into `o`.
+bool ParseArgs(int argc, const char* const* argv, Options* o);
+
+// spare.cc: what became of a spare monitor.
+enum class Assignment {
+  kAssigned,   // `o` now names the container's state dir, log, oom files
+  kDiscarded,  // ucrd dropped us (EOF), or ucr-init died: exit quietly
+  kBad,        // an unreadable assignment
+};
+// Waits for ucrd's assignment on o.assign_fd (closed afterwards), or for the
+// SIGCHLD of ucr-init on signal_fd (left pending for the caller).
+Assignment AwaitAssignment(Options& o, int signal_fd);
 
 // The container's stdio as the monitor sees it.
 struct Stdio {

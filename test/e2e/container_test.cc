@@ -84,6 +84,32 @@ TEST_F(ContainerTest, PidModeContainerGivesEachContainerItsOwnPidNamespace) {
   EXPECT_THAT(out.stdout(), HasSubstr("sh"));
 }
 
+// The mount points (/etc/hostname, hosts, resolv.conf, /dev, /proc, /sys)
+// come from ucrd's shared layer: a create writes nothing to its upper dir,
+// and the image's /etc is still all there, merged.
+TEST_F(ContainerTest, MountPointsComeFromTheSharedLayerNotTheUpperDir) {
+  v1::PodSandboxConfig pc = PodConfig("mountpoints");
+  std::string pod = RunPod(pc);
+  std::string id = RunContainer(pod, pc, ContainerConfig("m", kSleep));
+  const std::string upper = absl::StrCat(ucrd_.root_dir(), "/containers/", id, "/upper");
+  absl::StatusOr<std::vector<std::string>> entries = ListDir(upper);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_THAT(*entries, ::testing::IsEmpty());
+  v1::ExecSyncResponse out;
+  ASSERT_TRUE(ExecSync(id, {"sh", "-c", "cat /etc/hostname; ls /etc; grep -c root /etc/passwd"}, 10, &out).ok());
+  EXPECT_EQ(out.exit_code(), 0) << out.stderr();
+  EXPECT_THAT(out.stdout(), HasSubstr("mountpoints\n"));
+  EXPECT_THAT(out.stdout(), HasSubstr("passwd"));
+  EXPECT_THAT(out.stdout(), HasSubstr("resolv.conf"));
+  ASSERT_TRUE(ExecSync(id, {"sh", "-c", "echo new > /etc/new-file"}, 10, &out).ok());
+  EXPECT_EQ(out.exit_code(), 0) << out.stderr();
+  EXPECT_EQ(*ReadFile(upper + "/etc/new-file"), "new\n");
+  struct stat st;
+  const std::string layer = ucrd_.root_dir() + "/mountpoints/etc/hosts";
+  ASSERT_EQ(::stat(layer.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0) << "the shared layer stays untouched";
+}
+
 TEST_F(ContainerTest, RootfsWritesLandInTheUpperDir) {
   v1::PodSandboxConfig pc = PodConfig("overlay");
   std::string pod = RunPod(pc);

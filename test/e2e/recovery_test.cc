@@ -3,6 +3,7 @@
 // container whose monitor died is EXITED (255), never RUNNING forever.
 #include <signal.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -18,6 +19,27 @@ using ::testing::HasSubstr;
 
 class RecoveryTest : public PodTest {};
 
+// Spare monitors of `ucrd` not yet given a container (spare_monitors.h):
+// its children started with --spare whose working directory is not a
+// container's state dir.
+std::vector<pid_t> IdleSpares(pid_t ucrd, const std::string& state_dir) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+    if (!stat.ok()) continue;
+    std::vector<std::string> f = absl::StrSplit(stat->substr(stat->rfind(')') + 2), ' ');
+    if (f.size() < 2 || f[1] != std::to_string(ucrd)) continue;  // field 4: the parent
+    absl::StatusOr<std::string> cmd = ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+    std::error_code ec;
+    std::string cwd = std::filesystem::read_symlink(absl::StrCat("/proc/", pid, "/cwd"), ec).string();
+    if (cmd.ok() && cmd->find(std::string("\0--spare\0", 9)) != std::string::npos && !cwd.starts_with(state_dir))
+      found.push_back(pid);
+  }
+  return found;
+}
+
 TEST_F(RecoveryTest, ContainersSurviveUcrdSigkillAndStayManaged) {
   v1::PodSandboxConfig pc = PodConfig("survivor");
   std::string pod = RunPod(pc);
@@ -25,10 +47,18 @@ TEST_F(RecoveryTest, ContainersSurviveUcrdSigkillAndStayManaged) {
   std::string quitter = RunContainer(pod, pc, ContainerConfig("quitter", {"sh", "-c", "sleep 1; exit 5"}));
   pid_t pid = ContainerPid(runner);
   ASSERT_GT(pid, 0);
+  // The spare ucrd keeps ready (launcher.spare_monitors, 1 by default).
+  std::vector<pid_t> spares;
+  for (int i = 0; i < 100 && spares.empty(); ++i) {
+    spares = IdleSpares(ucrd_.pid(), ucrd_.state_dir());
+    if (spares.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(spares.size(), 1u);
 
   ucrd_.Kill();
   std::this_thread::sleep_for(std::chrono::milliseconds(1800));  // the quitter exits meanwhile
   EXPECT_TRUE(Alive(pid)) << "container died with ucrd";
+  for (pid_t spare : spares) EXPECT_FALSE(Alive(spare)) << "a spare outlived its ucrd";
   ASSERT_TRUE(ucrd_.Start());
 
   EXPECT_EQ(PodStatus(pod).state(), v1::SANDBOX_READY);

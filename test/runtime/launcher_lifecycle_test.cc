@@ -125,10 +125,11 @@ TEST_F(LaunchTest, BeginThenFinishCreatesTheContainer) {
   auto launch = launcher_.Begin(spec);
   ASSERT_TRUE(launch.ok()) << launch.status();
   ASSERT_TRUE(WaitUntil([&] { return launcher_.ContainerPid(state_).has_value(); }));
-  // Still ucr-init, waiting for its spec: nothing of the user's has run.
-  absl::StatusOr<std::string> comm = ReadFile(absl::StrCat("/proc/", *launcher_.ContainerPid(state_), "/comm"));
-  ASSERT_TRUE(comm.ok()) << comm.status();
-  EXPECT_EQ(*comm, "ucr-init\n");
+  // ucr-init (the monitor writes the pid right after its fork, maybe before
+  // the exec), waiting for its spec: nothing of the user's has run.
+  const std::string comm = absl::StrCat("/proc/", *launcher_.ContainerPid(state_), "/comm");
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(comm).value_or("") == "ucr-init\n"; }))
+      << ReadFile(comm).value_or("gone");
   EXPECT_FALSE(*launcher_.ReadExit(state_));
   auto created = launcher_.Finish(std::move(*launch), spec);
   ASSERT_TRUE(created.ok()) << created.status();

@@ -17,6 +17,7 @@ TEST(ConfigTest, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(c.cni_conf_dir, "/etc/cni/net.d");
   EXPECT_THAT(c.cni_bin_dirs, ElementsAre("/opt/cni/bin", "/usr/lib/cni"));
   EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.spare_monitors, 1);
   EXPECT_TRUE(ValidateConfig(c).ok());
 }
 
@@ -36,6 +37,8 @@ log_level = "debug"
 [cni]
 conf_dir = "/tmp/net.d"
 bin_dirs = ["/a", "/b"]
+[launcher]
+spare_monitors = 0
 [registries."docker.io"]
 mirrors = ["http://127.0.0.1:5000"]
 insecure = true
@@ -49,6 +52,7 @@ password = "p"
   EXPECT_EQ(c->log_level, "debug");
   EXPECT_EQ(c->cni_conf_dir, "/tmp/net.d");
   EXPECT_THAT(c->cni_bin_dirs, ElementsAre("/a", "/b"));
+  EXPECT_EQ(c->spare_monitors, 0);
   ASSERT_TRUE(c->registries.count("docker.io"));
   const RegistryConfig& r = c->registries.at("docker.io");
   EXPECT_THAT(r.mirrors, ElementsAre("http://127.0.0.1:5000"));
@@ -71,6 +75,9 @@ TEST(ConfigTest, ErrorsNameTheKey) {
       {"[registries.\"r\"]\nmirror = []", "key \"registries.\"r\".mirror\": unknown key"},
       {"state_dir = \"run\"", "key \"state_dir\": \"run\" is not an absolute path"},
       {"log_level = \"chatty\"", "key \"log_level\": unknown log level"},
+      {"[launcher]\nspare_monitors = 17", "key \"launcher.spare_monitors\": 17 is outside 0..16"},
+      {"[launcher]\nspare_monitors = true", "key \"launcher.spare_monitors\": expected an integer"},
+      {"[launcher]\nspares = 1", "key \"launcher.spares\": unknown key"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Config> config = ParseConfig(c.toml, "t");
@@ -93,11 +100,13 @@ TEST(ConfigTest, TomlOutputRoundTripsAndHidesSecrets) {
   c.root_dir = "/srv/ucr \"quoted\"";
   c.registries["r.example"].mirrors = {"https://m.example"};
   c.registries["r.example"].password = "hunter2";
+  c.spare_monitors = 3;
   std::string toml = ConfigToToml(c);
   EXPECT_THAT(toml, ::testing::Not(HasSubstr("hunter2")));
   absl::StatusOr<Config> back = ParseConfig(toml, "roundtrip");
   ASSERT_TRUE(back.ok()) << back.status() << "\n" << toml;
   EXPECT_EQ(back->root_dir, c.root_dir);
+  EXPECT_EQ(back->spare_monitors, 3);
   EXPECT_THAT(back->registries.at("r.example").mirrors, ElementsAre("https://m.example"));
 }
 
@@ -107,6 +116,7 @@ TEST(ConfigTest, JsonHasEveryKeyButNoSecrets) {
   nlohmann::json j = ConfigToJson(c);
   EXPECT_EQ(j["socket"], c.socket_path);
   EXPECT_EQ(j["cni"]["bin_dirs"].size(), 2u);
+  EXPECT_EQ(j["launcher"]["spare_monitors"], 1);
   EXPECT_EQ(j["registries"]["r"]["credentials"], true);
   EXPECT_EQ(j.dump().find("hunter2"), std::string::npos);
 }

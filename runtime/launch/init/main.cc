@@ -20,6 +20,7 @@
 //                                    └── reaper (container pid ns, subreaper)
 //                                         └── the command (own process group)
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -85,6 +86,17 @@ absl::Status Prepare(const std::string& spec_text, Reporter& report, Prepared& p
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
 
+// A spare (runtime/launch/spare_monitors.h) starts at idle CPU priority and
+// ucrd raises it when it takes it; should that not have happened, the user's
+// command must still not inherit SCHED_IDLE.
+absl::Status LeaveIdlePriority() {
+  if (::sched_getscheduler(0) != SCHED_IDLE) return absl::OkStatus();
+  struct sched_param normal = {};
+  if (::sched_setscheduler(0, SCHED_OTHER, &normal) != 0)
+    return LastErrnoError("leave the spare's idle CPU priority");
+  return absl::OkStatus();
+}
+
 int RunCreate(int sync_fd, int spec_fd) {
   // ucrd started us before the spec was complete: it sends the spec when it
   // is, then closes its end. Nothing at all means the create was abandoned.
@@ -94,6 +106,7 @@ int RunCreate(int sync_fd, int spec_fd) {
   Reporter report(sync_fd);
   Prepared p;
   absl::Status s = spec_text.status();
+  if (s.ok()) s = LeaveIdlePriority();
   if (s.ok()) s = Prepare(*spec_text, report, p);
   if (!s.ok()) {
     report.Error(s);
