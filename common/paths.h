@@ -11,7 +11,9 @@
 // │   ├── <chain-id-hex>.json         its metadata (diff id, size, parent)
 // │   └── tmp/                        layers being unpacked; wiped at start-up
 // ├── images/<image-id-hex>.json      image metadata (tags, digests, config)
-// ├── containers/<id>/
+// ├── containers/<a>/<id>/            <a>: the id's first hex digit (16 shards, made at
+// │   │                               start-up; containers/ is chattr +T on ext4), as
+// │   │                               sandboxes/: see common/sharded_dirs.h
 // │   ├── container.json              the container's record (.container.json.prev: the
 // │   │                               version before; rewrites exchange the two)
 // │   ├── upper/ work/                its writable overlay layer
@@ -20,7 +22,7 @@
 // │                                   mount points of every container (etc/hostname,
 // │                                   etc/hosts, etc/resolv.conf, dev/ proc/ sys/), see
 // │                                   runtime/container/mountpoint_layer.h
-// ├── sandboxes/<id>/sandbox.json     the pod's record
+// ├── sandboxes/<a>/<id>/sandbox.json the pod's record
 // └── network/results/<id>-eth0.json  a pod's CNI attachment: config, args, ADD result
 //
 // <state_dir>  (default /run/ucrd; tmpfs, gone on reboot like the processes)
@@ -43,6 +45,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/sharded_dirs.h"
 
 namespace ucr {
 
@@ -77,9 +80,10 @@ class Paths {
   // pods and containers, persistent part
   std::string ContainersDir() const { return absl::StrCat(root_, "/containers"); }
   std::string MountpointLayerDir() const { return absl::StrCat(root_, "/mountpoints"); }
-  std::string ContainerDir(absl::string_view id) const { return absl::StrCat(ContainersDir(), "/", id); }
+  // Sharded by the id's first hex digit: see common/sharded_dirs.h.
+  std::string ContainerDir(absl::string_view id) const { return ShardedPath(ContainersDir(), id); }
   std::string SandboxesDir() const { return absl::StrCat(root_, "/sandboxes"); }
-  std::string SandboxDir(absl::string_view id) const { return absl::StrCat(SandboxesDir(), "/", id); }
+  std::string SandboxDir(absl::string_view id) const { return ShardedPath(SandboxesDir(), id); }
 
   std::string SandboxRecordPath(absl::string_view id) const {
     return absl::StrCat(SandboxDir(id), "/sandbox.json");

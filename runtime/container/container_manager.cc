@@ -1,7 +1,6 @@
 // ContainerManager: lookups, listing, exit-status reconciliation, recovery.
 #include "runtime/container/container_manager.h"
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <chrono>
@@ -11,6 +10,7 @@
 #include "common/clock.h"
 #include "common/json_state.h"
 #include "common/log.h"
+#include "common/sharded_dirs.h"
 #include "common/status.h"
 #include "runtime/state/lookup.h"
 
@@ -156,12 +156,9 @@ absl::Status ContainerManager::Recover() {
   // Without it containers make their mount points themselves, as before.
   if (absl::Status layer = mountpoints_.Ensure(); !layer.ok())
     log::Warn("mount point layer %s: %s (containers make their own)", mountpoints_.dir(), layer.ToString());
-  DIR* dir = ::opendir(paths_.ContainersDir().c_str());
-  if (dir == nullptr) return absl::OkStatus();
+  UCR_RETURN_IF_ERROR(PrepareShardedDir(paths_.ContainersDir()));
   int loaded = 0, running = 0, exited_while_down = 0;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string id = de->d_name;
-    if (id == "." || id == "..") continue;
+  for (const std::string& id : ListShardedDir(paths_.ContainersDir())) {
     absl::StatusOr<nlohmann::json> json = LoadJson(paths_.ContainerRecordPath(id));
     if (!json.ok()) {
       log::Warn("recover: skipping container %s: %s", id, json.status().message());
@@ -184,7 +181,6 @@ absl::Status ContainerManager::Recover() {
     containers_[id] = std::move(entry);
     ++loaded;
   }
-  ::closedir(dir);
   log::Info("recovered %d containers: %d running, %d exited while ucrd was down", loaded, running,
             exited_while_down);
   return absl::OkStatus();

@@ -1,7 +1,6 @@
 // SandboxManager: lookups, listing, records on disk and recovery.
 #include "runtime/sandbox/sandbox_manager.h"
 
-#include <dirent.h>
 #include <ifaddrs.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -13,6 +12,7 @@
 #include "common/files.h"
 #include "common/json_state.h"
 #include "common/log.h"
+#include "common/sharded_dirs.h"
 #include "common/status.h"
 #include "runtime/launch/proc_util.h"
 #include "runtime/sandbox/pin_namespaces.h"
@@ -137,12 +137,9 @@ absl::StatusOr<cgroups::Stats> SandboxManager::ReadStats(const std::string& id) 
 }
 
 absl::Status SandboxManager::Recover() {
-  DIR* dir = ::opendir(paths_.SandboxesDir().c_str());
-  if (dir == nullptr) return absl::OkStatus();
+  UCR_RETURN_IF_ERROR(PrepareShardedDir(paths_.SandboxesDir()));
   int loaded = 0, not_ready = 0;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string id = de->d_name;
-    if (id == "." || id == "..") continue;
+  for (const std::string& id : ListShardedDir(paths_.SandboxesDir())) {
     absl::StatusOr<nlohmann::json> json = LoadJson(paths_.SandboxRecordPath(id));
     if (!json.ok()) {
       log::Warn("recover: skipping pod sandbox %s: %s", id, json.status().message());
@@ -161,7 +158,6 @@ absl::Status SandboxManager::Recover() {
     sandboxes_[id] = std::move(entry);
     ++loaded;
   }
-  ::closedir(dir);
   log::Info("recovered %d pod sandboxes (%d not ready)", loaded, not_ready);
   return absl::OkStatus();
 }

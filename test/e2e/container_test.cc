@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "common/files.h"
 #include "common/ids.h"
+#include "common/paths.h"
 #include "test/e2e/pod_helpers.h"
 
 namespace ucr::test {
@@ -91,7 +92,7 @@ TEST_F(ContainerTest, MountPointsComeFromTheSharedLayerNotTheUpperDir) {
   v1::PodSandboxConfig pc = PodConfig("mountpoints");
   std::string pod = RunPod(pc);
   std::string id = RunContainer(pod, pc, ContainerConfig("m", kSleep));
-  const std::string upper = absl::StrCat(ucrd_.root_dir(), "/containers/", id, "/upper");
+  const std::string upper = Paths(ucrd_.root_dir(), ucrd_.state_dir()).ContainerUpperDir(id);
   absl::StatusOr<std::vector<std::string>> entries = ListDir(upper);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_THAT(*entries, ::testing::IsEmpty());
@@ -117,7 +118,7 @@ TEST_F(ContainerTest, RootfsWritesLandInTheUpperDir) {
   v1::ExecSyncResponse out;
   ASSERT_TRUE(ExecSync(id, {"sh", "-c", "echo written > /newfile && rm /bin/true"}, 10, &out).ok());
   EXPECT_EQ(out.exit_code(), 0) << out.stderr();
-  const std::string upper = absl::StrCat(ucrd_.root_dir(), "/containers/", id, "/upper");
+  const std::string upper = Paths(ucrd_.root_dir(), ucrd_.state_dir()).ContainerUpperDir(id);
   EXPECT_EQ(*ReadFile(upper + "/newfile"), "written\n");
   struct stat st;
   ASSERT_EQ(::lstat((upper + "/bin/true").c_str(), &st), 0);
@@ -422,7 +423,7 @@ TEST_F(ContainerTest, BadInputsGetClearErrorsAndRemoveIsIdempotent) {
   EXPECT_TRUE(RemoveContainer(good).ok());
   EXPECT_TRUE(RemoveContainer(good).ok());
   struct stat sb;
-  EXPECT_NE(::stat(absl::StrCat(ucrd_.root_dir(), "/containers/", good).c_str(), &sb), 0);
+  EXPECT_NE(::stat(Paths(ucrd_.root_dir(), ucrd_.state_dir()).ContainerDir(good).c_str(), &sb), 0);
   EXPECT_NE(::stat(absl::StrCat(ucrd_.state_dir(), "/containers/", good).c_str(), &sb), 0);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/ids.h"
+#include "common/sharded_dirs.h"
 #include "test/e2e/test_network.h"
 #include "test/e2e/pod_helpers.h"
 
@@ -131,7 +132,7 @@ TEST_F(PodNetworkTest, FailedAddLeavesNothingBehind) {
   v1::ListPodSandboxResponse listed;
   ASSERT_TRUE(ucrd_.runtime().ListPodSandbox(Context().get(), {}, &listed).ok());
   EXPECT_EQ(listed.items_size(), 0);
-  EXPECT_THAT(Entries(ucrd_.root_dir() + "/sandboxes"), ::testing::IsEmpty());
+  EXPECT_THAT(ListShardedDir(ucrd_.root_dir() + "/sandboxes"), ::testing::IsEmpty());
   EXPECT_THAT(Entries(ucrd_.state_dir() + "/sandboxes"), ::testing::IsEmpty());
   EXPECT_THAT(Entries(ucrd_.root_dir() + "/network/results"), ::testing::IsEmpty());
   EXPECT_THAT(Entries("/sys/class/net/" + bridge + "/brif"), ::testing::IsEmpty()) << "a veth is left";

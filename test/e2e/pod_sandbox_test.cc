@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/paths.h"
 #include "nlohmann/json.hpp"
 #include "test/e2e/pod_helpers.h"
 
@@ -63,7 +64,7 @@ TEST_F(PodSandboxTest, RunPinsNamespacesStartsInitAndWritesPodFiles) {
   ASSERT_TRUE(RemovePod(pod).ok());
   struct stat st;
   EXPECT_NE(::stat(state.c_str(), &st), 0);
-  EXPECT_NE(::stat(absl::StrCat(ucrd_.root_dir(), "/sandboxes/", pod).c_str(), &st), 0);
+  EXPECT_NE(::stat(Paths(ucrd_.root_dir(), ucrd_.state_dir()).SandboxDir(pod).c_str(), &st), 0);
 }
 
 TEST_F(PodSandboxTest, StopAndRemoveAreIdempotentAndTolerateUnknownPods) {

@@ -1,0 +1,79 @@
+#include "common/sharded_dirs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/files.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+
+namespace ucr {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+std::vector<std::string> Subdirs(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (struct dirent* de = ::readdir(d)) {
+    std::string name = de->d_name;
+    if (name != "." && name != ".." && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) names.push_back(name);
+  }
+  ::closedir(d);
+  return names;
+}
+
+bool IsShardName(const std::string& name) {
+  return name.size() == 1 && std::strchr(kHexDigits, name[0]) != nullptr;
+}
+
+// chattr +T: Orlov spreads this directory's subdirectories over the block
+// groups as it does top-level ones. Filesystems without the flag say so.
+void MarkTopOfHierarchy(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int flags = 0;
+  if (!fd || ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) != 0 || (flags & FS_TOPDIR_FL)) return;
+  flags |= FS_TOPDIR_FL;
+  if (::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags) != 0)
+    log::Debug("%s: no top-of-hierarchy flag here: %s", dir, std::strerror(errno));
+}
+
+}  // namespace
+
+absl::Status PrepareShardedDir(const std::string& top) {
+  UCR_RETURN_IF_ERROR(MakeDirs(top, 0711));
+  MarkTopOfHierarchy(top);
+  for (const char* c = kHexDigits; *c != '\0'; ++c) {
+    std::string shard = absl::StrCat(top, "/", std::string(1, *c));
+    if (::mkdir(shard.c_str(), 0711) != 0 && errno != EEXIST) return LastErrnoError(absl::StrCat("mkdir ", shard));
+  }
+  // A live container's overlay keeps working across the rename: it holds
+  // its directories, not their paths.
+  for (const std::string& name : Subdirs(top)) {
+    if (IsShardName(name)) continue;
+    std::string from = absl::StrCat(top, "/", name), to = ShardedPath(top, name);
+    if (::rename(from.c_str(), to.c_str()) != 0) return LastErrnoError(absl::StrCat("move ", from, " to ", to));
+    log::Info("moved %s into its shard", from);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ListShardedDir(const std::string& top) {
+  std::vector<std::string> ids;
+  for (const std::string& shard : Subdirs(top)) {
+    if (!IsShardName(shard)) continue;
+    for (std::string& id : Subdirs(absl::StrCat(top, "/", shard))) ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
+}  // namespace ucr
