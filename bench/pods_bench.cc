@@ -172,6 +172,9 @@ class Cri {
 // test registry), which exits at once, so its IPC namespace could not be joined.
 bool g_own_namespaces = false;  // ucrd-only extra run: own IPC + shared PID ns (podinit)
 int g_spare_monitors = -1;  // -1: ucrd's default (launcher.spare_monitors)
+// Pods with a running container kept up while the rounds run: a busier node
+// (more mounts, cgroups, processes) for both runtimes.
+int g_background = 0;
 std::string g_ucrd_log_level = "warn";  // "debug" logs where each create's time goes
 // Both runtimes' state dirs (ucrd's state_dir, containerd's state) on a tmpfs
 // of their own, as /run is on a node; their roots stay on this disk.
@@ -282,6 +285,20 @@ Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::
   Cri cri(socket);
   cri.Pull(kImage);
   Figures f;
+  std::vector<std::string> background;
+  for (int i = 0; i < g_background; ++i) {
+    v1::PodSandboxConfig pod_config = PodConfig(100000 + i, log_dir);
+    std::string pod = cri.RunPod(pod_config);
+    v1::CreateContainerRequest create;
+    create.set_pod_sandbox_id(pod);
+    *create.mutable_config() = ContainerConfig();
+    *create.mutable_sandbox_config() = pod_config;
+    v1::StartContainerRequest start;
+    start.set_container_id(cri.Call<v1::CreateContainerRequest, v1::CreateContainerResponse>(
+        "CreateContainer", &v1::RuntimeService::Stub::CreateContainer, create).container_id());
+    cri.Call<v1::StartContainerRequest, v1::StartContainerResponse>("StartContainer", &v1::RuntimeService::Stub::StartContainer, start);
+    background.push_back(pod);
+  }
   for (int i = 0; i < rounds; ++i) {
     v1::PodSandboxConfig pod_config = PodConfig(i, log_dir);
     auto t0 = Clock::now();
@@ -327,6 +344,10 @@ Figures Measure(const std::string& socket, pid_t daemon, int rounds, const std::
     f.stop_remove.push_back(Ms(t6 - t4));
   }
   if (g_bridge.enabled && !g_own_namespaces) MeasureBridge(cri, rounds, log_dir, &f);
+  for (const std::string& pod : background) {
+    cri.StopPod(pod);
+    cri.RemovePod(pod);
+  }
   return f;
 }
 
@@ -494,6 +515,8 @@ int main(int argc, char** argv) {
       g_drop_caches = false;
     } else if (a == "--state-on-disk") {
       g_state_on_tmpfs = false;
+    } else if (a == "--background" && i + 1 < argc) {
+      g_background = std::max(0, std::atoi(argv[++i]));
     } else if (a == "--spare-monitors" && i + 1 < argc) {
       g_spare_monitors = std::max(0, std::atoi(argv[++i]));
     } else if (a == "--ucrd-log-level" && i + 1 < argc) {
@@ -501,7 +524,7 @@ int main(int argc, char** argv) {
     } else if (a == "--settle-ms" && i + 1 < argc) {
       g_bridge.settle_ms = std::max(0, std::atoi(argv[++i]));
     } else {
-      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N] [--state-on-disk] [--keep-caches] [--spare-monitors N] [--ucrd-log-level L]");
+      Die("usage: pods_bench [--rounds N] [--no-containerd] [--no-bridge] [--no-ipmasq] [--settle-ms N] [--state-on-disk] [--keep-caches] [--background N] [--spare-monitors N] [--ucrd-log-level L]");
     }
   }
   if (::geteuid() != 0) Die("run as root");
@@ -509,6 +532,7 @@ int main(int argc, char** argv) {
   std::printf("pods_bench: %d rounds, host-network + host-IPC pods%s, %s\n", rounds,
               g_bridge.enabled ? " and bridge-network pods" : "",
               containerd ? "ucrd and containerd (runc)" : "ucrd only (containerd not installed)");
+  if (g_background > 0) std::printf("with %d more pods, each with a running container, up meanwhile\n", g_background);
   std::printf("state dirs %s; roots on this disk; %s\n",
               g_state_on_tmpfs ? "on a tmpfs each (as /run on a node)" : "on this disk (--state-on-disk)",
               g_drop_caches ? "sync + drop_caches before each runtime's run" : "caches kept (--keep-caches)");

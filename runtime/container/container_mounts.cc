@@ -47,15 +47,12 @@ absl::StatusOr<std::vector<Mount>> ContainerMounts(const ContainerRequest& reque
   };
   // Files: nothing can be mounted below them, so no propagation setting (it
   // would cost a remount per file on every create).
-  // These need none of the container's namespaces: the launcher mounts them
-  // from ucrd while the container's process starts (Mount::host_side).
   for (const auto& [dest, source] : pod_file_mounts) {
-    if (taken.count(dest) == 0) mounts.push_back({*source, dest, "bind", {"bind", rw}, /*host_side=*/true});
+    if (taken.count(dest) == 0) mounts.push_back({*source, dest, "bind", {"bind", rw}});
   }
   if (taken.count("/dev/shm") == 0) {
     std::string shm = sandbox.spec.ipc_mode == NamespaceMode::kNode ? "/dev/shm" : pod_files.shm;
-    mounts.push_back({shm, "/dev/shm", "bind", {"rbind", "rprivate", "rw", "nosuid", "nodev", "noexec"},
-                      /*host_side=*/true});
+    mounts.push_back({shm, "/dev/shm", "bind", {"rbind", "rprivate", "rw", "nosuid", "nodev", "noexec"}});
   }
   return mounts;
 }

@@ -274,7 +274,6 @@ absl::StatusOr<CreatedContainer> Launcher::Finish(PendingLaunch launch, const Co
   const std::string& dir = launch.state_dir_;
   ContainerSpec full = spec;
   absl::Status ready = Validate(full);
-  if (ready.ok()) ready = init::PremountHostSide(full);
   bool sent = false;
   if (ready.ok()) {
     ready = SendAll(launch.spec_write_.get(), ContainerSpecToJson(full));

@@ -46,11 +46,6 @@ struct Mount {
   std::string destination;  // absolute path inside the container
   std::string type;         // "bind" (or empty with a bind option), "tmpfs", "proc", ...
   std::vector<std::string> options;
-  // Namespace-independent and private (a pod file, the pod's /dev/shm): the
-  // launcher mounts it under the rootfs from ucrd, while the container's
-  // process is still starting, instead of in ucr-init's set-up.
-  bool host_side = false;
-  bool premounted = false;  // set by the launcher once it did so
 };
 
 enum class NsMode {
@@ -112,9 +107,6 @@ struct ContainerSpec {
   // cgroup directories (one per v1 hierarchy, or the one v2 dir) the
   // container process joins before anything of the user's runs.
   std::vector<std::string> cgroup_dirs;
-  // Set by the launcher: /dev (tmpfs and device nodes) and /dev/pts are
-  // already mounted under the rootfs, from ucrd (see host_side).
-  bool dev_premounted = false;
   // The files with the cgroup's "oom_kill" counter (v1 memory.oom_control, v2
   // memory.events) the monitor reads to tell an OOM kill; when empty, looked
   // for among cgroup_dirs (which must then exist).

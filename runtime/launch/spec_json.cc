@@ -12,17 +12,13 @@ void to_json(json& j, const Mount& m) {
   j = {{"source", m.source},
        {"destination", m.destination},
        {"type", m.type},
-       {"options", m.options},
-       {"host_side", m.host_side},
-       {"premounted", m.premounted}};
+       {"options", m.options}};
 }
 void from_json(const json& j, Mount& m) {
   m.source = j.value("source", "");
   m.destination = j.at("destination").get<std::string>();
   m.type = j.value("type", "");
   m.options = j.value("options", std::vector<std::string>{});
-  m.host_side = j.value("host_side", false);
-  m.premounted = j.value("premounted", false);
 }
 
 void to_json(json& j, const Namespace& n) {
@@ -115,7 +111,6 @@ void to_json(json& j, const ContainerSpec& s) {
        {"readonly_paths", s.readonly_paths},
        {"sysctls", s.sysctls},
        {"cgroup_dirs", s.cgroup_dirs},
-       {"dev_premounted", s.dev_premounted},
        {"process", s.process},
        {"log_path", s.log_path},
        {"state_dir", s.state_dir}};
@@ -137,7 +132,6 @@ void from_json(const json& j, ContainerSpec& s) {
   s.readonly_paths = j.value("readonly_paths", std::vector<std::string>{});
   s.sysctls = j.value("sysctls", std::map<std::string, std::string>{});
   s.cgroup_dirs = j.value("cgroup_dirs", std::vector<std::string>{});
-  s.dev_premounted = j.value("dev_premounted", false);
   j.at("process").get_to(s.process);
   s.log_path = j.value("log_path", "");
   s.state_dir = j.value("state_dir", "");

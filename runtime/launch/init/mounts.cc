@@ -138,45 +138,7 @@ absl::Status PivotInto(const std::string& rootfs) {
   return absl::OkStatus();
 }
 
-// Made private in the host's namespace, so that they do not propagate to its
-// peers; their copies in the container's namespace are private too.
-absl::Status MountPrivately(int rootfd, const Mount& m) {
-  UCR_RETURN_IF_ERROR(Annotate(MountOne(rootfd, m), absl::StrCat("mount ", m.destination, " from ucrd")));
-  return Remount(rootfd, m.destination, MS_PRIVATE);
-}
-
 }  // namespace
-
-absl::Status PremountHostSide(ContainerSpec& spec) {
-  // A mount ucr-init makes later at or above a premount would hide it:
-  // those stay with ucr-init, in order.
-  std::vector<std::string> later;
-  for (const Mount& m : spec.mounts)
-    if (!m.host_side) later.push_back(m.destination);
-  auto hidden = [&](const std::string& dest) {
-    for (const std::string& l : later)
-      if (PathIsAtOrUnder(dest, l)) return true;
-    return false;
-  };
-  int raw = ::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (raw < 0) return LastErrnoError(absl::StrCat("open rootfs ", spec.rootfs));
-  UniqueFd rootfd(raw);
-  if (!hidden("/dev") && !hidden("/dev/pts")) {
-    for (const Mount& m : DefaultMounts()) {
-      if (m.destination != "/dev" && m.destination != "/dev/pts") continue;
-      UCR_RETURN_IF_ERROR(MountPrivately(rootfd.get(), m));
-      if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get()));
-    }
-    spec.dev_premounted = true;
-  }
-  for (Mount& m : spec.mounts) {
-    if (!m.host_side || hidden(m.destination)) continue;
-    if (PathIsAtOrUnder(m.destination, "/dev") && !spec.dev_premounted) continue;  // ucr-init's /dev comes later
-    UCR_RETURN_IF_ERROR(MountPrivately(rootfd.get(), m));
-    m.premounted = true;
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<SharedSources> CloneSharedSources(const ContainerSpec& spec) {
   SharedSources out;
@@ -209,8 +171,6 @@ absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
   for (const Mount& m : spec.mounts) overridden.insert(m.destination);
   for (const Mount& m : DefaultMounts()) {
     if (overridden.count(m.destination)) continue;
-    const bool dev = m.destination == "/dev" || m.destination == "/dev/pts";
-    if (dev && spec.dev_premounted) continue;  // mounted from ucrd (PremountHostSide)
     if (absl::Status s = MountOne(rootfd.get(), m); !s.ok())
       return Annotate(s, absl::StrCat("mount ", m.type, " on ", m.destination));
     if (m.destination == "/dev") UCR_RETURN_IF_ERROR(CreateDevices(rootfd.get()));
@@ -220,7 +180,6 @@ absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared) {
     UCR_RETURN_IF_ERROR(MountCgroupView(rootfd.get()));
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
-    if (m.premounted) continue;  // came with the rootfs
     auto clone = shared.find(i);
     if (absl::Status s =
             MountOne(rootfd.get(), m, clone == shared.end() ? -1 : clone->second.get());

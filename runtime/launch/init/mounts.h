@@ -24,15 +24,6 @@ absl::StatusOr<SharedSources> CloneSharedSources(const ContainerSpec& spec);
 // pivot_root()s into it. `tty`: bind the pty on stdin over /dev/console.
 absl::Status EnterRootfs(const ContainerSpec& spec, SharedSources& shared);
 
-// Run in ucrd, in the host's mount namespace, before the spec goes to
-// ucr-init: mounts what needs none of the container's namespaces under
-// spec.rootfs (/dev as a tmpfs with its device nodes, /dev/pts, and the
-// spec's host_side mounts), privately, and marks them in `spec` so that
-// ucr-init, whose recursive bind of the rootfs carries them along, skips
-// them. Saves ucr-init ~0.5 ms of set-up while ucrd waits for it anyway.
-// The rootfs's unmount (recursive) takes them away.
-absl::Status PremountHostSide(ContainerSpec& spec);
-
 // One mount under the rootfs at `rootfd` (mount point made inside it,
 // symlinks resolved in it). `clone`: for an rshared bind, the source's
 // detached copy (see SharedSources).
