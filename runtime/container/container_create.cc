@@ -11,6 +11,7 @@
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/phase_timer.h"
 #include "common/scoped_mount.h"
 #include "common/status.h"
 #include "runtime/container/container_manager.h"
@@ -116,10 +117,9 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
                                                         const ContainerRequest& request,
                                                         const std::string& id) {
   const auto began = std::chrono::steady_clock::now();
-  auto tl_last = began; std::string tl;
-#define TLM(n) do { auto t = std::chrono::steady_clock::now(); absl::StrAppend(&tl, " ", n, "=", std::chrono::duration_cast<std::chrono::microseconds>(t - tl_last).count()); tl_last = t; } while (0)
+  PhaseTimer phases;
   UCR_ASSIGN_OR_RETURN(image::ResolvedImage image, images_->Resolve(request.image));
-  TLM("resolve");
+  phases.Mark("resolve");
   ContainerRecord r;
   r.id = id;
   r.sandbox_id = sandbox.id;
@@ -136,7 +136,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
 
   UCR_RETURN_IF_ERROR(MakeDirs(paths_.ContainerDir(id), 0700));
   UCR_RETURN_IF_ERROR(MakeDirs(paths_.ContainerStateDir(id), 0711));
-  TLM("dirs");
+  phases.Mark("dirs");
   if (!sandbox.spec.log_directory.empty() && !request.log_path.empty()) {
     r.log_path = absl::StrCat(sandbox.spec.log_directory, "/", request.log_path);
     UCR_RETURN_IF_ERROR(MakeDirs(r.log_path.substr(0, r.log_path.find_last_of('/')), 0755));
@@ -157,13 +157,13 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
   spec.process.stdin_once = request.stdin_once;
   UCR_ASSIGN_OR_RETURN(spec.pid, PidNamespace(sandbox, request));
   UCR_ASSIGN_OR_RETURN(PendingLaunch launch, launcher_->Begin(spec));
-  TLM("begin");
+  phases.Mark("begin");
 
   OverlayDirs overlay{image.lower_dirs, paths_.ContainerUpperDir(id), paths_.ContainerWorkDir(id),
                       paths_.ContainerRootfs(id)};
   if (mountpoints_.Fits(overlay.lowers)) overlay.lowers.insert(overlay.lowers.begin(), mountpoints_.dir());
   UCR_RETURN_IF_ERROR(MountOverlay(overlay));
-  TLM("overlay");
+  phases.Mark("overlay");
   UCR_ASSIGN_OR_RETURN(ResolvedUser user, ResolveUser(overlay.target, request, image.config.user));
   UCR_ASSIGN_OR_RETURN(ProcessArgs process, MergeProcessArgs(request, image.config, PodHostname(sandbox.spec), user.home));
   UCR_ASSIGN_OR_RETURN(std::vector<Mount> mounts, ContainerMounts(request, sandbox, sandboxes_->FilePaths(sandbox.id)));
@@ -181,14 +181,13 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
   spec.cgroup = Namespace{NsMode::kNew, ""};
   spec.mounts = std::move(mounts);
   spec.sysctls = PodSysctls(sandbox);
-  TLM("user+spec");
+  phases.Mark("user_and_spec");
 
   UCR_ASSIGN_OR_RETURN(cgroups::Cgroup cgroup, cgroups::Cgroup::Create(sandboxes_->hierarchy(), r.cgroup_path));
-  TLM("cgcreate");
+  phases.Mark("cgroup");
   Rollback undo_cgroup;
   undo_cgroup.Add([cgroup] { (void)cgroup.Destroy(); });
   UCR_RETURN_IF_ERROR(cgroup.Apply(request.resources));
-  TLM("cgapply");
 
   spec.process.args = process.argv;
   spec.process.env = process.env;
@@ -198,14 +197,13 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
   spec.process.additional_gids = user.additional_gids;
   spec.process.oom_score_adj = static_cast<int>(request.oom_score_adj);
 
-  TLM("rest");
-  log::Debug("TL%s", tl);
+  phases.Mark("resources");
   const auto prepared = std::chrono::steady_clock::now();
   UCR_ASSIGN_OR_RETURN(CreatedContainer created, launcher_->Finish(std::move(launch), spec));
   undo_cgroup.Commit();
   // Where a create's time goes, for whoever profiles start-up latency.
-  log::Debug("create %s: prepare %.2f ms, then until set up %.2f ms", id, MillisSince(began, prepared),
-             MillisSince(prepared, std::chrono::steady_clock::now()));
+  log::Debug("create %s: prepare %.2f ms (%s us), then until set up %.2f ms", id, MillisSince(began, prepared),
+             phases.summary(), MillisSince(prepared, std::chrono::steady_clock::now()));
   r.pid = created.pid;
   r.monitor_pid = created.monitor_pid;
   r.uid = user.uid;
