@@ -64,4 +64,10 @@ absl::Status UnmountAllUnder(const std::string& root) {
   return first_error;
 }
 
+absl::Status RemoveTreeAndMounts(const std::string& dir) {
+  if (RemoveTree(dir).ok()) return absl::OkStatus();
+  UCR_RETURN_IF_ERROR(UnmountAllUnder(dir));
+  return RemoveTree(dir);
+}
+
 }  // namespace ucr

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "common/phase_timer.h"
 #include "common/scoped_mount.h"
 #include "common/status.h"
 #include "runtime/container/container_manager.h"
@@ -109,18 +110,26 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   if (entry == nullptr) return absl::OkStatus();  // already gone: idempotent
   absl::MutexLock op(&entry->op_mu);
   ContainerRecord record = Snapshot(*entry);
+  PhaseTimer phases;
   if (absl::Status st = StopLocked(&record, std::chrono::seconds(0)); !st.ok()) {
     log::Warn("remove %s: stop: %s", id, st.message());
   }
+  phases.Mark("stop");
   const std::string dir = paths_.ContainerStateDir(id);
   UCR_RETURN_IF_ERROR(launcher_->Destroy(dir));
+  phases.Mark("processes");
   UCR_RETURN_IF_ERROR(UnmountRootfs(paths_.ContainerRootfs(id)));
+  phases.Mark("rootfs");
   if (absl::Status st = cgroups::Cgroup::Open(sandboxes_->hierarchy(), record.cgroup_path).Destroy(); !st.ok()) {
     log::Warn("remove %s: cgroup %s: %s", id, record.cgroup_path, st.message());
   }
-  UCR_RETURN_IF_ERROR(UnmountAllUnder(dir));
-  UCR_RETURN_IF_ERROR(RemoveTree(dir));
+  phases.Mark("cgroup");
+  // Nothing is mounted there but the rootfs, gone now.
+  UCR_RETURN_IF_ERROR(RemoveTreeAndMounts(dir));
+  phases.Mark("state_dir");
   UCR_RETURN_IF_ERROR(RemoveTree(paths_.ContainerDir(id)));
+  phases.Mark("container_dir");
+  log::Debug("remove %s: %s us", id, phases.summary());
   absl::MutexLock lock(&mu_);
   containers_.erase(id);
   return absl::OkStatus();

@@ -13,6 +13,12 @@ struct OverlayDirs {
   std::vector<std::string> lowers;  // TOP layer first, as overlayfs wants them
   std::string upper, work;
   std::string target;
+  // overlayfs "volatile": no sync of the upper filesystem, neither on the
+  // container's fsync/syncfs nor at unmount (which otherwise syncs the whole
+  // disk the upper dir is on, a cache flush included, at every removal). A
+  // CRI container's writable layer never outlives a crash of the node (it
+  // is replaced, never mounted again), so there is nothing to keep durable.
+  bool volatile_upper = true;
 };
 
 // The mount data string overlayfs gets for `dirs` with lowerdirs relative to
@@ -24,7 +30,8 @@ std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_b
 // parent and mounts with relative lowerdirs (the containers/storage trick).
 absl::Status MountOverlay(const OverlayDirs& dirs);
 
-// Unmounts whatever is at or below `target` and removes the directory.
+// Unmounts whatever is at or below `target` (one lazy unmount) and removes
+// the directory.
 absl::Status UnmountRootfs(const std::string& target);
 
 }  // namespace ucr::runtime

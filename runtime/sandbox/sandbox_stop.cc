@@ -83,8 +83,8 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
       log::Warn("remove pod %s: cgroup %s: %s", id, r.cgroup_path, st.message());
     }
   }
-  UCR_RETURN_IF_ERROR(UnmountAllUnder(paths_.SandboxStateDir(id)));
-  UCR_RETURN_IF_ERROR(RemoveTree(paths_.SandboxStateDir(id)));
+  // Stop released the pins and /dev/shm; what an interrupted stop left is unmounted here.
+  UCR_RETURN_IF_ERROR(RemoveTreeAndMounts(paths_.SandboxStateDir(id)));
   UCR_RETURN_IF_ERROR(RemoveTree(paths_.SandboxDir(id)));
   absl::MutexLock lock(&mu_);
   sandboxes_.erase(id);

@@ -138,6 +138,20 @@ TEST_F(FilesTest, UnmountAllUnderTakesNestedMounts) {
   EXPECT_TRUE(RemoveTree(outer).ok());
 }
 
+TEST_F(FilesTest, RemoveTreeAndMountsUnmountsWhatIsStillMounted) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  std::string tree = dir_ + "/tree", mnt = tree + "/a/mnt";
+  ASSERT_TRUE(MakeDirs(mnt).ok());
+  ASSERT_TRUE(WriteFileAtomic(tree + "/a/file", "x").ok());
+  absl::StatusOr<ScopedMount> m = ScopedMount::Mount("tmpfs", mnt, "tmpfs", 0, "size=1m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  m->release();
+  ASSERT_TRUE(RemoveTreeAndMounts(tree).ok());
+  EXPECT_NE(::access(tree.c_str(), F_OK), 0);
+  EXPECT_EQ(ReadFile("/proc/self/mountinfo")->find(mnt), std::string::npos);
+  EXPECT_TRUE(RemoveTreeAndMounts(tree).ok()) << "gone already: fine";
+}
+
 TEST(PathIsAtOrUnderTest, ComparesWholeComponents) {
   EXPECT_TRUE(PathIsAtOrUnder("/a/b", "/a/b"));
   EXPECT_TRUE(PathIsAtOrUnder("/a/b/c", "/a/b"));

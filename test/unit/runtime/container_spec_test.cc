@@ -116,8 +116,10 @@ TEST_F(UsersTest, PasswdSymlinkToTheHostIsResolvedInsideTheRootfs) {
 
 TEST(OverlayTest, MountDataUsesRelativeLowerdirsFromTheBase) {
   OverlayDirs dirs{{"/l/aaa", "/l/bbb"}, "/c/upper", "/c/work", "/c/rootfs"};
+  EXPECT_EQ(OverlayMountData(dirs, ""), "lowerdir=/l/aaa:/l/bbb,upperdir=/c/upper,workdir=/c/work,volatile");
+  EXPECT_EQ(OverlayMountData(dirs, "/l"), "lowerdir=aaa:bbb,upperdir=/c/upper,workdir=/c/work,volatile");
+  dirs.volatile_upper = false;
   EXPECT_EQ(OverlayMountData(dirs, ""), "lowerdir=/l/aaa:/l/bbb,upperdir=/c/upper,workdir=/c/work");
-  EXPECT_EQ(OverlayMountData(dirs, "/l"), "lowerdir=aaa:bbb,upperdir=/c/upper,workdir=/c/work");
 }
 
 }  // namespace
