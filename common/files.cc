@@ -148,6 +148,13 @@ absl::Status MakeDirs(const std::string& path, mode_t mode) {
   return absl::OkStatus();
 }
 
+// A bind mount from the same filesystem has the same st_dev: statx tells.
+static bool IsMountRoot(int parent_fd, const char* name) {
+  struct statx stx;
+  if (::statx(parent_fd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) != 0) return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static absl::Status RemoveAt(int parent_fd, const char* name, dev_t dev, const std::string& path) {
   struct stat st;
   if (::fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -155,7 +162,8 @@ static absl::Status RemoveAt(int parent_fd, const char* name, dev_t dev, const s
     return LastErrnoError(absl::StrCat("stat ", path));
   }
   if (S_ISDIR(st.st_mode)) {
-    if (st.st_dev != dev) {
+    // (The top of the tree, removed by path, may be a mount root of its own.)
+    if (st.st_dev != dev || (parent_fd != AT_FDCWD && IsMountRoot(parent_fd, name))) {
       return absl::FailedPreconditionError(absl::StrCat("refusing to remove mount point ", path));
     }
     UniqueFd dfd(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -20,10 +20,10 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-std::vector<std::string> Subdirs(const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> Subdirs(const std::string& dir) {
   std::vector<std::string> names;
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return names;
+  if (d == nullptr) return LastErrnoError(absl::StrCat("list ", dir));
   while (struct dirent* de = ::readdir(d)) {
     std::string name = de->d_name;
     if (name != "." && name != ".." && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) names.push_back(name);
@@ -34,6 +34,11 @@ std::vector<std::string> Subdirs(const std::string& dir) {
 
 bool IsShardName(const std::string& name) {
   return name.size() == 1 && std::strchr(kHexDigits, name[0]) != nullptr;
+}
+
+// What ucrd names objects: 64 lowercase hex digits.
+bool IsObjectId(const std::string& name) {
+  return name.size() == 64 && name.find_first_not_of(kHexDigits) == std::string::npos;
 }
 
 // chattr +T: Orlov spreads this directory's subdirectories over the block
@@ -57,21 +62,30 @@ absl::Status PrepareShardedDir(const std::string& top) {
     if (::mkdir(shard.c_str(), 0711) != 0 && errno != EEXIST) return LastErrnoError(absl::StrCat("mkdir ", shard));
   }
   // A live container's overlay keeps working across the rename: it holds
-  // its directories, not their paths.
-  for (const std::string& name : Subdirs(top)) {
+  // its directories, not their paths. Anything not named like an id (an
+  // admin's backup, lost+found) is left where it is.
+  UCR_ASSIGN_OR_RETURN(std::vector<std::string> entries, Subdirs(top));
+  for (const std::string& name : entries) {
     if (IsShardName(name)) continue;
-    std::string from = absl::StrCat(top, "/", name), to = ShardedPath(top, name);
+    std::string from = absl::StrCat(top, "/", name);
+    if (!IsObjectId(name)) {
+      log::Warn("%s: not an id, left alone", from);
+      continue;
+    }
+    std::string to = ShardedPath(top, name);
     if (::rename(from.c_str(), to.c_str()) != 0) return LastErrnoError(absl::StrCat("move ", from, " to ", to));
     log::Info("moved %s into its shard", from);
   }
   return absl::OkStatus();
 }
 
-std::vector<std::string> ListShardedDir(const std::string& top) {
+absl::StatusOr<std::vector<std::string>> ListShardedDir(const std::string& top) {
   std::vector<std::string> ids;
-  for (const std::string& shard : Subdirs(top)) {
-    if (!IsShardName(shard)) continue;
-    for (std::string& id : Subdirs(absl::StrCat(top, "/", shard))) ids.push_back(std::move(id));
+  for (const char* c = kHexDigits; *c != '\0'; ++c) {
+    absl::StatusOr<std::vector<std::string>> in_shard = Subdirs(absl::StrCat(top, "/", std::string(1, *c)));
+    if (!in_shard.ok() && absl::IsNotFound(in_shard.status())) continue;  // not made yet
+    UCR_RETURN_IF_ERROR(in_shard.status());
+    for (std::string& id : *in_shard) ids.push_back(std::move(id));
   }
   return ids;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -29,10 +30,12 @@ inline std::string ShardedPath(absl::string_view top, absl::string_view id) {
 
 // Makes `top` (flagged +T where the filesystem knows the flag) and its 16
 // shards, and moves entries of the flat layout of earlier versions
-// (<top>/<id>/) into their shard. Idempotent; at start-up.
+// (<top>/<id>/) into their shard; other names are logged and left alone.
+// Idempotent; at start-up. One way: an older ucrd does not read shards.
 absl::Status PrepareShardedDir(const std::string& top);
 
-// The ids that have a directory under `top`'s shards.
-std::vector<std::string> ListShardedDir(const std::string& top);
+// The ids that have a directory under `top`'s shards. An unreadable shard is
+// an error (its objects would go unnoticed), a missing one is empty.
+absl::StatusOr<std::vector<std::string>> ListShardedDir(const std::string& top);
 
 }  // namespace ucr

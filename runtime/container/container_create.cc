@@ -161,7 +161,13 @@ absl::StatusOr<ContainerRecord> ContainerManager::Build(const SandboxRecord& san
 
   OverlayDirs overlay{image.lower_dirs, paths_.ContainerUpperDir(id), paths_.ContainerWorkDir(id),
                       paths_.ContainerRootfs(id)};
-  if (mountpoints_.Fits(overlay.lowers)) overlay.lowers.insert(overlay.lowers.begin(), mountpoints_.dir());
+  if (mountpoints_.Fits(overlay.lowers)) {
+    // Not where it would make the mount data too long for images near the
+    // kernel's limit (it lies outside layers/, so every lowerdir gets longer).
+    OverlayDirs with_layer = overlay;
+    with_layer.lowers.insert(with_layer.lowers.begin(), mountpoints_.dir());
+    if (OverlayMountDataFits(with_layer)) overlay = std::move(with_layer);
+  }
   UCR_RETURN_IF_ERROR(MountOverlay(overlay));
   phases.Mark("overlay");
   UCR_ASSIGN_OR_RETURN(ResolvedUser user, ResolveUser(overlay.target, request, image.config.user));

@@ -158,7 +158,8 @@ absl::Status ContainerManager::Recover() {
     log::Warn("mount point layer %s: %s (containers make their own)", mountpoints_.dir(), layer.ToString());
   UCR_RETURN_IF_ERROR(PrepareShardedDir(paths_.ContainersDir()));
   int loaded = 0, running = 0, exited_while_down = 0;
-  for (const std::string& id : ListShardedDir(paths_.ContainersDir())) {
+  UCR_ASSIGN_OR_RETURN(std::vector<std::string> ids, ListShardedDir(paths_.ContainersDir()));
+  for (const std::string& id : ids) {
     absl::StatusOr<nlohmann::json> json = LoadJson(paths_.ContainerRecordPath(id));
     if (!json.ok()) {
       log::Warn("recover: skipping container %s: %s", id, json.status().message());

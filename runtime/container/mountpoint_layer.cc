@@ -42,15 +42,36 @@ bool Decide(const std::vector<std::string>& lowers) {
   return true;
 }
 
+// `path` is of the type `dir` says, root's, with exactly `mode`: a merged
+// /etc shows the layer's owner and mode (ucrd's umask must not leak there).
+absl::Status Own(const std::string& path, bool dir, mode_t mode) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return LastErrnoError(absl::StrCat("stat ", path));
+  if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a ", dir ? "directory" : "file"));
+  if ((st.st_uid != 0 || st.st_gid != 0) && ::lchown(path.c_str(), 0, 0) != 0)
+    return LastErrnoError(absl::StrCat("chown ", path));
+  if ((st.st_mode & 07777) != mode && ::chmod(path.c_str(), mode) != 0)
+    return LastErrnoError(absl::StrCat("chmod ", path));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status MountpointLayer::Ensure() {
-  for (const char* d : kDirs) UCR_RETURN_IF_ERROR(MakeDirs(absl::StrCat(dir_, "/", d), 0755));
+  UCR_RETURN_IF_ERROR(MakeDirs(dir_, 0755));
+  UCR_RETURN_IF_ERROR(Own(dir_, true, 0755));
+  for (const char* d : kDirs) {
+    std::string path = absl::StrCat(dir_, "/", d);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return LastErrnoError(absl::StrCat("mkdir ", path));
+    UCR_RETURN_IF_ERROR(Own(path, true, 0755));
+  }
   for (const char* f : kFiles) {
     std::string path = absl::StrCat(dir_, "/", f);
     int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return LastErrnoError(absl::StrCat("create mount point ", path));
     ::close(fd);
+    UCR_RETURN_IF_ERROR(Own(path, false, 0644));
   }
   ready_ = true;
   return absl::OkStatus();

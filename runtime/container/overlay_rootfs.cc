@@ -66,6 +66,12 @@ std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_b
                       dirs.volatile_upper ? ",volatile" : "");
 }
 
+bool OverlayMountDataFits(const OverlayDirs& dirs) {
+  if (OverlayMountData(dirs, "").size() <= kMaxMountData) return true;
+  std::string base = CommonParent(dirs.lowers);
+  return !base.empty() && OverlayMountData(dirs, base).size() <= kMaxMountData;
+}
+
 absl::Status MountOverlay(const OverlayDirs& wanted) {
   if (wanted.lowers.empty()) return absl::InvalidArgumentError("image has no layers to mount");
   // Kernels before 5.10 do not know "volatile": without it then.

@@ -25,6 +25,9 @@ struct OverlayDirs {
 // `lower_base` ("" = absolute paths).
 std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_base);
 
+// Whether MountOverlay can pass `dirs` to the kernel (within its page).
+bool OverlayMountDataFits(const OverlayDirs& dirs);
+
 // Mounts the overlay. The mount data must fit in a page: when absolute
 // lowerdirs are too long for that, a forked child chdirs to their common
 // parent and mounts with relative lowerdirs (the containers/storage trick).

@@ -1,5 +1,6 @@
 #include "runtime/launch/monitor_reaper.h"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,6 +48,10 @@ class Reaper {
 
  private:
   [[noreturn]] void Run() {
+    // Normal priority whoever started us (the spare monitors' refill thread,
+    // at SCHED_IDLE, often does): exited monitors must not wait for idle CPU.
+    struct sched_param normal = {};
+    (void)::sched_setscheduler(0, SCHED_OTHER, &normal);
     struct epoll_event events[64];
     for (;;) {
       int n = epoll_ ? ::epoll_wait(epoll_.get(), events, 64, 1000) : 0;

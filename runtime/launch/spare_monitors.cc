@@ -31,9 +31,11 @@ namespace {
 constexpr auto kFirstLineTimeout = std::chrono::seconds(60);
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 
+// Both processes: a monitor at idle priority may not have noticed yet that
+// its ucr-init died. A pidfd turns readable when its process exits.
 bool Alive(const SpareMonitor& s) {
-  struct pollfd p = {s.pidfd.get(), POLLIN, 0};
-  return ::poll(&p, 1, 0) == 0;  // a pidfd turns readable when its process exits
+  struct pollfd p[2] = {{s.pidfd.get(), POLLIN, 0}, {s.init_pidfd.get(), POLLIN, 0}};
+  return s.pidfd && s.init_pidfd && ::poll(p, 2, 0) == 0;
 }
 
 bool RaiseToNormal(pid_t pid) {
@@ -80,10 +82,13 @@ std::optional<SpareMonitor> SpareMonitors::Take() {
     if (!Alive(s)) continue;  // killed from outside: the next one
     lock.unlock();
     if (RaiseToNormal(s.monitor) && RaiseToNormal(s.init)) return s;
-    log::Warn("spare monitor %d: cannot raise it from idle priority (%s): no more spares",
-              s.monitor, std::strerror(errno));
+    const int err = errno;
     lock.lock();
-    stop_ = true;  // the next ones would fare no better; creates start their own
+    if (err != EPERM) continue;  // it died meanwhile: dropped, the next one
+    // Not allowed (no CAP_SYS_NICE): the next ones would fare no better.
+    log::Warn("spare monitors: cannot raise spare %d from idle priority (%s): creates start their own monitors",
+              s.monitor, std::strerror(err));
+    stop_ = true;
     ready_.clear();
     refill_.notify_one();
     return std::nullopt;  // dropped: it exits
@@ -114,6 +119,7 @@ absl::StatusOr<SpareMonitor> SpareMonitors::StartOne() {
                              {{3, sync_write.get()}, {4, spec_read.get()}, {5, assign_read.get()}}));
   s.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, s.monitor, 0)));
   ReapWhenItExits(s.monitor);
+  if (!s.pidfd) return LastErrnoError("pidfd of the spare monitor");
   sync_write.reset();
   // Its first line: "spare <ucr-init's pid>" once ucr-init is forked, or an error.
   std::string line;
@@ -138,6 +144,10 @@ absl::StatusOr<SpareMonitor> SpareMonitors::StartOne() {
   absl::string_view first = absl::StripSuffix(line, "\n");
   if (!absl::ConsumePrefix(&first, "spare ") || !absl::SimpleAtoi(first, &s.init) || s.init <= 0)
     return absl::InternalError(absl::StrCat("spare monitor: ", line));
+  // Its pid is fresh (pids are handed out in turn, not reused within moments):
+  // should it have died already, the pidfd says so at Take().
+  s.init_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, s.init, 0)));
+  if (!s.init_pidfd) return LastErrnoError("pidfd of the spare's ucr-init");
   return s;
 }
 
@@ -158,12 +168,12 @@ void SpareMonitors::RefillLoop() {
     lock.unlock();
     absl::StatusOr<SpareMonitor> spare = StartOne();
     lock.lock();
+    if (stop_) break;  // a spare started meanwhile is dropped: it exits
     if (spare.ok()) {
       ready_.push_back(std::move(*spare));
       failures = 0;
       continue;
     }
-    if (stop_) break;
     // A broken monitor or init binary must not make us spin.
     auto backoff = std::min<std::chrono::milliseconds>(kMaxBackoff, std::chrono::milliseconds(100 << std::min(failures, 9)));
     if (failures++ == 0) log::Warn("spare monitors: %s (retrying)", spare.status().ToString());

@@ -7,10 +7,12 @@
 // forked ucr-init, which waits for its spec. Create takes a ready spare and
 // only tells it its state dir, log and oom files (`--spare`, monitor.h).
 //
-// Spares are started by a thread of their own at SCHED_IDLE, so a refill runs
-// only on CPU nobody else wants and never slows the create that emptied the
-// pool; Take() raises the two processes to SCHED_OTHER before handing them
-// out (ucr-init checks again, so the user's command never runs idle).
+// Spares are started by a thread of their own at SCHED_IDLE, so a refill
+// yields to every runnable task of ucrd's own CPU cgroup and to any task that
+// wakes up, and does not slow the create that emptied the pool (other CPU
+// cgroups still share the CPU with ucrd's by their weights, as they would).
+// Take() raises the two processes to SCHED_OTHER before handing them out
+// (ucr-init checks again, so the user's command never runs idle).
 // Only plain containers fit a spare: no tty, no stdin, a pid namespace of
 // their own (kubelet's default); the rest start their monitor at create.
 // A spare exits when its assignment socket closes: when ucrd drops it, stops,
@@ -39,6 +41,7 @@ struct SpareMonitor {
   UniqueFd spec_write;   // ucr-init's spec socket
   UniqueFd assign;       // SOCK_SEQPACKET: the monitor's arguments, one message
   UniqueFd pidfd;        // the monitor's
+  UniqueFd init_pidfd;   // its ucr-init's
 };
 
 class SpareMonitors {

@@ -198,6 +198,9 @@ bool BecomeAssigned(Options& o, pid_t child, int signal_fd) {
 }
 
 int Run(Options& o) {
+  // Our files' modes are ours to say, whatever umask ucrd had when it spawned
+  // us (it narrows its own for a moment while it makes its socket).
+  umask(022);
   if (!o.spare && chdir(o.state_dir) != 0) {
     SyncLine(o.sync_fd, "error 5 monitor: chdir %s: %s", o.state_dir, strerror(errno));
     return 1;

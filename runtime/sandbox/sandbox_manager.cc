@@ -139,7 +139,8 @@ absl::StatusOr<cgroups::Stats> SandboxManager::ReadStats(const std::string& id) 
 absl::Status SandboxManager::Recover() {
   UCR_RETURN_IF_ERROR(PrepareShardedDir(paths_.SandboxesDir()));
   int loaded = 0, not_ready = 0;
-  for (const std::string& id : ListShardedDir(paths_.SandboxesDir())) {
+  UCR_ASSIGN_OR_RETURN(std::vector<std::string> ids, ListShardedDir(paths_.SandboxesDir()));
+  for (const std::string& id : ids) {
     absl::StatusOr<nlohmann::json> json = LoadJson(paths_.SandboxRecordPath(id));
     if (!json.ok()) {
       log::Warn("recover: skipping pod sandbox %s: %s", id, json.status().message());

@@ -132,7 +132,7 @@ TEST_F(PodNetworkTest, FailedAddLeavesNothingBehind) {
   v1::ListPodSandboxResponse listed;
   ASSERT_TRUE(ucrd_.runtime().ListPodSandbox(Context().get(), {}, &listed).ok());
   EXPECT_EQ(listed.items_size(), 0);
-  EXPECT_THAT(ListShardedDir(ucrd_.root_dir() + "/sandboxes"), ::testing::IsEmpty());
+  EXPECT_THAT(ListShardedDir(ucrd_.root_dir() + "/sandboxes").value(), ::testing::IsEmpty());
   EXPECT_THAT(Entries(ucrd_.state_dir() + "/sandboxes"), ::testing::IsEmpty());
   EXPECT_THAT(Entries(ucrd_.root_dir() + "/network/results"), ::testing::IsEmpty());
   EXPECT_THAT(Entries("/sys/class/net/" + bridge + "/brif"), ::testing::IsEmpty()) << "a veth is left";

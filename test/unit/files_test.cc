@@ -138,6 +138,20 @@ TEST_F(FilesTest, UnmountAllUnderTakesNestedMounts) {
   EXPECT_TRUE(RemoveTree(outer).ok());
 }
 
+TEST_F(FilesTest, RemoveTreeStopsAtABindMountOfTheSameFilesystem) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  std::string source = dir_ + "/source", bound = dir_ + "/tree/bound";
+  ASSERT_TRUE(MakeDirs(source).ok());
+  ASSERT_TRUE(MakeDirs(bound).ok());
+  ASSERT_TRUE(WriteFileAtomic(source + "/precious", "x").ok());
+  absl::StatusOr<ScopedMount> m = ScopedMount::Mount(source, bound, "", MS_BIND, "");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(RemoveTree(dir_ + "/tree").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*ReadFile(source + "/precious"), "x") << "the bind's source must survive";
+  ASSERT_TRUE(m->Unmount().ok());
+  EXPECT_TRUE(RemoveTree(dir_ + "/tree").ok());
+}
+
 TEST_F(FilesTest, RemoveTreeAndMountsUnmountsWhatIsStillMounted) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
   std::string tree = dir_ + "/tree", mnt = tree + "/a/mnt";

@@ -48,7 +48,7 @@ TEST_F(ShardedDirsTest, MakesTheShardsAndMarksTheTopOnExt4) {
   EXPECT_THAT(*shards, ::testing::Contains("f"));
   EXPECT_EQ(paths().ContainerDir(kId), absl::StrCat(paths().ContainersDir(), "/a/", kId));
   EXPECT_EQ(paths().SandboxDir(kId), absl::StrCat(paths().SandboxesDir(), "/a/", kId));
-  EXPECT_THAT(ListShardedDir(paths().ContainersDir()), ::testing::IsEmpty());
+  EXPECT_THAT(ListShardedDir(paths().ContainersDir()).value(), ::testing::IsEmpty());
   struct statfs fs;
   ASSERT_EQ(::statfs(dir_.c_str(), &fs), 0);
   if (fs.f_type != 0xEF53) GTEST_SKIP() << "not ext4: no +T flag to check";
@@ -69,8 +69,11 @@ TEST_F(ShardedDirsTest, MovesFlatLayoutContainersLiveOnesIncluded) {
   std::string data = absl::StrCat("lowerdir=", dir_, "/lower,upperdir=", flat, "/upper,workdir=", flat, "/work");
   ASSERT_EQ(::mount("overlay", (dir_ + "/merged").c_str(), "overlay", 0, data.c_str()), 0) << std::strerror(errno);
 
-  ASSERT_TRUE(PrepareShardedDir(paths().ContainersDir()).ok());
-  EXPECT_THAT(ListShardedDir(paths().ContainersDir()), ::testing::ElementsAre(kId));
+  ASSERT_TRUE(MakeDirs(paths().ContainersDir() + "/lost+found", 0700).ok());
+  ASSERT_TRUE(MakeDirs(paths().ContainersDir() + "/Backup-Of-Something", 0700).ok());
+  ASSERT_TRUE(PrepareShardedDir(paths().ContainersDir()).ok()) << "other names are left alone";
+  EXPECT_THAT(ListShardedDir(paths().ContainersDir()).value(), ::testing::ElementsAre(kId));
+  EXPECT_EQ(::access((paths().ContainersDir() + "/lost+found").c_str(), F_OK), 0);
   EXPECT_EQ(*ReadFile(paths().ContainerRecordPath(kId)), "{}");
   EXPECT_NE(::access(flat.c_str(), F_OK), 0);
   ASSERT_TRUE(WriteFileAtomic(dir_ + "/merged/after-move", "x").ok());

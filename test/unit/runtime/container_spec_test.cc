@@ -122,5 +122,17 @@ TEST(OverlayTest, MountDataUsesRelativeLowerdirsFromTheBase) {
   EXPECT_EQ(OverlayMountData(dirs, ""), "lowerdir=/l/aaa:/l/bbb,upperdir=/c/upper,workdir=/c/work");
 }
 
+TEST(OverlayTest, MountDataFitsWithinAPageAbsoluteOrFromTheCommonParent) {
+  OverlayDirs dirs{{}, "/c/upper", "/c/work", "/c/rootfs"};
+  const std::string hex(64, 'a');
+  for (int i = 0; i < 48; ++i) dirs.lowers.push_back("/var/lib/ucrd/layers/" + hex);
+  EXPECT_FALSE(OverlayMountData(dirs, "").size() <= 4095) << "too long as absolute paths";
+  EXPECT_TRUE(OverlayMountDataFits(dirs)) << "relative to layers/ it fits";
+  dirs.lowers.insert(dirs.lowers.begin(), "/var/lib/ucrd/mountpoints");
+  EXPECT_TRUE(OverlayMountDataFits(dirs)) << "relative to /var/lib/ucrd";
+  for (int i = 0; i < 12; ++i) dirs.lowers.push_back("/var/lib/ucrd/layers/" + hex);
+  EXPECT_FALSE(OverlayMountDataFits(dirs)) << "60 layers from /var/lib/ucrd: over a page";
+}
+
 }  // namespace
 }  // namespace ucr::runtime

@@ -65,6 +65,33 @@ TEST_F(MountpointLayerTest, HoldsTheMountPointsAndIsUnusedUntilMade) {
   EXPECT_TRUE(layer.Fits({image})) << "an image without /etc at all";
 }
 
+TEST_F(MountpointLayerTest, ModesDoNotDependOnTheUmaskAndAreRepaired) {
+  MountpointLayer layer(dir_ + "/mp");
+  mode_t old = ::umask(027);
+  absl::Status made = layer.Ensure();
+  ::umask(old);
+  ASSERT_TRUE(made.ok()) << made;
+  struct stat st;
+  ASSERT_EQ(::stat((layer.dir() + "/etc").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(::stat((layer.dir() + "/etc/hosts").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  ASSERT_EQ(::chmod((layer.dir() + "/etc").c_str(), 0700), 0);
+  ASSERT_EQ(::chown((layer.dir() + "/etc/hosts").c_str(), 1000, 1000), 0);
+  ASSERT_TRUE(layer.Ensure().ok());
+  ASSERT_EQ(::stat((layer.dir() + "/etc").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(::stat((layer.dir() + "/etc/hosts").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+}
+
+TEST_F(MountpointLayerTest, AWrongTypeInTheLayerKeepsItOff) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/mp/etc/hosts", 0755).ok());  // a directory where a file belongs
+  MountpointLayer layer(dir_ + "/mp");
+  EXPECT_FALSE(layer.Ensure().ok());
+  EXPECT_FALSE(layer.Fits({Layer("image")}));
+}
+
 TEST_F(MountpointLayerTest, FitsOverAPlainRootOwnedEtc) {
   std::string top = Layer("top"), base = Layer("base");
   Dir(base + "/etc", 0755);
