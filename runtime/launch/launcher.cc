@@ -22,7 +22,6 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
-#include "runtime/launch/init/mounts.h"
 #include "runtime/launch/monitor_reaper.h"
 #include "runtime/launch/proc_util.h"
 #include "runtime/launch/spare_monitors.h"
