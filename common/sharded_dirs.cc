@@ -1,6 +1,5 @@
 #include "common/sharded_dirs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "common/files.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
@@ -20,25 +20,8 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-absl::StatusOr<std::vector<std::string>> Subdirs(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return LastErrnoError(absl::StrCat("list ", dir));
-  while (struct dirent* de = ::readdir(d)) {
-    std::string name = de->d_name;
-    if (name != "." && name != ".." && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) names.push_back(name);
-  }
-  ::closedir(d);
-  return names;
-}
-
 bool IsShardName(const std::string& name) {
   return name.size() == 1 && std::strchr(kHexDigits, name[0]) != nullptr;
-}
-
-// What ucrd names objects: 64 lowercase hex digits.
-bool IsObjectId(const std::string& name) {
-  return name.size() == 64 && name.find_first_not_of(kHexDigits) == std::string::npos;
 }
 
 // chattr +T: Orlov spreads this directory's subdirectories over the block
@@ -64,11 +47,11 @@ absl::Status PrepareShardedDir(const std::string& top) {
   // A live container's overlay keeps working across the rename: it holds
   // its directories, not their paths. Anything not named like an id (an
   // admin's backup, lost+found) is left where it is.
-  UCR_ASSIGN_OR_RETURN(std::vector<std::string> entries, Subdirs(top));
+  UCR_ASSIGN_OR_RETURN(std::vector<std::string> entries, ListDir(top));
   for (const std::string& name : entries) {
     if (IsShardName(name)) continue;
     std::string from = absl::StrCat(top, "/", name);
-    if (!IsObjectId(name)) {
+    if (!IsFullId(name)) {
       log::Warn("%s: not an id, left alone", from);
       continue;
     }
@@ -82,7 +65,7 @@ absl::Status PrepareShardedDir(const std::string& top) {
 absl::StatusOr<std::vector<std::string>> ListShardedDir(const std::string& top) {
   std::vector<std::string> ids;
   for (const char* c = kHexDigits; *c != '\0'; ++c) {
-    absl::StatusOr<std::vector<std::string>> in_shard = Subdirs(absl::StrCat(top, "/", std::string(1, *c)));
+    absl::StatusOr<std::vector<std::string>> in_shard = ListDir(absl::StrCat(top, "/", std::string(1, *c)));
     if (!in_shard.ok() && absl::IsNotFound(in_shard.status())) continue;  // not made yet
     UCR_RETURN_IF_ERROR(in_shard.status());
     for (std::string& id : *in_shard) ids.push_back(std::move(id));

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -52,9 +53,44 @@ absl::Status MountFromDir(const std::string& base, const std::string& target,
   return absl::OkStatus();
 }
 
-}  // namespace
+struct MountPlan {
+  std::string base;  // the directory to mount from; "": anywhere
+  std::string data;
+};
 
-absl::Status MountOverlayOnce(const OverlayDirs& dirs);
+// How to hand `dirs` to the kernel: with absolute lowerdirs when they fit in
+// its page, else relative to their common parent. Nullopt when neither fits;
+// `shortest` then says how long the data would be.
+std::optional<MountPlan> PlanMount(const OverlayDirs& dirs, size_t* shortest = nullptr) {
+  std::string data = OverlayMountData(dirs, "");
+  if (data.size() <= kMaxMountData) return MountPlan{"", std::move(data)};
+  std::string base = CommonParent(dirs.lowers);
+  std::string relative = base.empty() ? data : OverlayMountData(dirs, base);
+  if (shortest != nullptr) *shortest = relative.size();
+  if (base.empty() || relative.size() > kMaxMountData) return std::nullopt;
+  return MountPlan{std::move(base), std::move(relative)};
+}
+
+absl::Status MountOverlayOnce(const OverlayDirs& dirs) {
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.upper, 0755));
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.work, 0700));
+  UCR_RETURN_IF_ERROR(MakeDirs(dirs.target, 0755));
+  size_t shortest = 0;
+  std::optional<MountPlan> plan = PlanMount(dirs, &shortest);
+  if (!plan) {
+    return absl::InvalidArgumentError(absl::StrCat("overlay mount data for ", dirs.lowers.size(),
+                                                   " layers is ", shortest,
+                                                   " bytes, over the kernel's page limit"));
+  }
+  if (!plan->base.empty()) return MountFromDir(plan->base, dirs.target, plan->data);
+  if (::mount("overlay", dirs.target.c_str(), "overlay", 0, plan->data.c_str()) != 0) {
+    return LastErrnoError(absl::StrCat("mount overlay at ", dirs.target, " (", dirs.lowers.size(),
+                                       " layers)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_base) {
   std::string lowers;
@@ -66,11 +102,7 @@ std::string OverlayMountData(const OverlayDirs& dirs, const std::string& lower_b
                       dirs.volatile_upper ? ",volatile" : "");
 }
 
-bool OverlayMountDataFits(const OverlayDirs& dirs) {
-  if (OverlayMountData(dirs, "").size() <= kMaxMountData) return true;
-  std::string base = CommonParent(dirs.lowers);
-  return !base.empty() && OverlayMountData(dirs, base).size() <= kMaxMountData;
-}
+bool OverlayMountDataFits(const OverlayDirs& dirs) { return PlanMount(dirs).has_value(); }
 
 absl::Status MountOverlay(const OverlayDirs& wanted) {
   if (wanted.lowers.empty()) return absl::InvalidArgumentError("image has no layers to mount");
@@ -82,28 +114,6 @@ absl::Status MountOverlay(const OverlayDirs& wanted) {
     if (MountOverlayOnce(plain).ok()) return absl::OkStatus();
   }
   return mounted;
-}
-
-absl::Status MountOverlayOnce(const OverlayDirs& dirs) {
-  UCR_RETURN_IF_ERROR(MakeDirs(dirs.upper, 0755));
-  UCR_RETURN_IF_ERROR(MakeDirs(dirs.work, 0700));
-  UCR_RETURN_IF_ERROR(MakeDirs(dirs.target, 0755));
-  std::string data = OverlayMountData(dirs, "");
-  if (data.size() <= kMaxMountData) {
-    if (::mount("overlay", dirs.target.c_str(), "overlay", 0, data.c_str()) != 0) {
-      return LastErrnoError(absl::StrCat("mount overlay at ", dirs.target, " (", dirs.lowers.size(),
-                                         " layers)"));
-    }
-    return absl::OkStatus();
-  }
-  std::string base = CommonParent(dirs.lowers);
-  std::string relative = base.empty() ? data : OverlayMountData(dirs, base);
-  if (base.empty() || relative.size() > kMaxMountData) {
-    return absl::InvalidArgumentError(absl::StrCat("overlay mount data for ", dirs.lowers.size(),
-                                                   " layers is ", relative.size(),
-                                                   " bytes, over the kernel's page limit"));
-  }
-  return MountFromDir(base, dirs.target, relative);
 }
 
 absl::Status UnmountRootfs(const std::string& target) {
