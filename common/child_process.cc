@@ -117,9 +117,20 @@ absl::StatusOr<int> ChildProcess::Wait() {
   return status;
 }
 
+UniqueFd OpenPidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+
+bool WaitPidfd(int pidfd, std::chrono::milliseconds timeout) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
 absl::StatusOr<std::optional<int>> ChildProcess::WaitFor(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return absl::FailedPreconditionError("wait: no child");
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+  UniqueFd pidfd = OpenPidfd(pid_);
   if (!pidfd) return LastErrnoError(absl::StrCat("pidfd_open ", pid_));
   struct pollfd p = {pidfd.get(), POLLIN, 0};
   int r;

@@ -14,8 +14,17 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 
 namespace ucr {
+
+// pidfd_open(2): an fd that turns readable once `pid` has exited. Invalid,
+// with errno set (ESRCH: no such process), when there is none to be had.
+UniqueFd OpenPidfd(pid_t pid);
+
+// Waits up to `timeout` for `pidfd` to turn readable: true once its process
+// has exited, false on timeout or error.
+bool WaitPidfd(int pidfd, std::chrono::milliseconds timeout);
 
 // posix_spawn's attributes and file actions, released on every path.
 struct SpawnSetup {

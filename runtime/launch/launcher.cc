@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/child_process.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -221,11 +220,7 @@ PendingLaunch::~PendingLaunch() {
 
 void PendingLaunch::WaitForMonitorExit() {
   if (!monitor_pidfd_) return;
-  struct pollfd p = {monitor_pidfd_.get(), POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kAbandonWait).count()));
-  } while (r < 0 && errno == EINTR);
+  (void)WaitPidfd(monitor_pidfd_.get(), kAbandonWait);
   monitor_pidfd_.reset();
 }
 
@@ -246,26 +241,17 @@ absl::StatusOr<PendingLaunch> Launcher::Begin(const ContainerSpec& spec) {
   if (::mkfifo(fifo.c_str(), 0600) != 0) return LastErrnoError(absl::StrCat("mkfifo ", fifo));
   if (std::optional<PendingLaunch> launch = BeginWithSpare(spec)) return std::move(*launch);
 
-  int sync[2], spec_channel[2];
+  int sync[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) return LastErrnoError("pipe");
   UniqueFd sync_read(sync[0]), sync_write(sync[1]);
-  // A socket, not a pipe: send() with MSG_NOSIGNAL to a ucr-init that died
-  // is an error to report, not a SIGPIPE.
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec_channel) != 0) return LastErrnoError("socketpair");
-  UniqueFd spec_write(spec_channel[0]), spec_read(spec_channel[1]);
-  // A ucr-init that stops reading must not hang the create (specs beyond the
-  // socket buffer, ~200 kB, block until read).
-  struct timeval send_timeout = {static_cast<time_t>(kCreateTimeout.count()), 0};
-  if (::setsockopt(spec_write.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) != 0)
-    return LastErrnoError("spec socket send timeout");
+  UCR_ASSIGN_OR_RETURN(SpecChannel spec_channel, MakeSpecChannel());
   PendingLaunch launch;
   launch.state_dir_ = dir;
-  UCR_ASSIGN_OR_RETURN(pid_t monitor, SpawnHelper(MonitorArgs(options_, spec), {{3, sync[1]}, {4, spec_channel[1]}}));
-  // Ours before the reaper's: opened while the monitor cannot have been reaped.
-  launch.monitor_pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, monitor, 0)));
-  ReapWhenItExits(monitor);
+  UCR_ASSIGN_OR_RETURN(pid_t monitor, SpawnHelper(MonitorArgs(options_, spec),
+                                                  {{3, sync_write.get()}, {4, spec_channel.init.get()}}));
+  launch.monitor_pidfd_ = WatchAndReapWhenItExits(monitor);
   launch.sync_read_ = std::move(sync_read);
-  launch.spec_write_ = std::move(spec_write);
+  launch.spec_write_ = std::move(spec_channel.ucrd);
   return launch;
 }
 

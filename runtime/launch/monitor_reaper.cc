@@ -1,6 +1,5 @@
 #include "runtime/launch/monitor_reaper.h"
 
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,8 +13,10 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/child_process.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "runtime/launch/proc_util.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -34,7 +35,7 @@ class Reaper {
   }
 
   void Add(pid_t pid) {
-    int fd = epoll_ ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
+    int fd = epoll_ ? OpenPidfd(pid).release() : -1;
     struct epoll_event ev = {};
     ev.events = EPOLLIN;
     ev.data.u64 = (static_cast<uint64_t>(pid) << 32) | static_cast<uint32_t>(fd);
@@ -50,8 +51,7 @@ class Reaper {
   [[noreturn]] void Run() {
     // Normal priority whoever started us (the spare monitors' refill thread,
     // at SCHED_IDLE, often does): exited monitors must not wait for idle CPU.
-    struct sched_param normal = {};
-    (void)::sched_setscheduler(0, SCHED_OTHER, &normal);
+    (void)SetNormalPriority(0);
     struct epoll_event events[64];
     for (;;) {
       int n = epoll_ ? ::epoll_wait(epoll_.get(), events, 64, 1000) : 0;
@@ -102,6 +102,12 @@ class Reaper {
 void ReapWhenItExits(pid_t pid) {
   static Reaper* reaper = new Reaper();  // lives as long as the process
   reaper->Add(pid);
+}
+
+UniqueFd WatchAndReapWhenItExits(pid_t pid) {
+  UniqueFd pidfd = OpenPidfd(pid);
+  ReapWhenItExits(pid);
+  return pidfd;
 }
 
 }  // namespace ucr::runtime

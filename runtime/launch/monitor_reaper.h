@@ -7,10 +7,16 @@
 
 #include <sys/types.h>
 
+#include "common/unique_fd.h"
+
 namespace ucr::runtime {
 
 // Hands `pid`, a child of this process nobody else waits for, to the
 // process-wide reaper thread (started on first use, never stopped).
 void ReapWhenItExits(pid_t pid);
+
+// ReapWhenItExits, keeping a pidfd of `pid` for the caller: opened first,
+// while `pid` cannot have been reaped and its number reused.
+UniqueFd WatchAndReapWhenItExits(pid_t pid);
 
 }  // namespace ucr::runtime

@@ -1,11 +1,12 @@
 #include "runtime/launch/proc_util.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/close_range.h>
-#include <poll.h>
 #include <spawn.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -72,16 +73,25 @@ absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
   return pid;
 }
 
+absl::StatusOr<SpecChannel> MakeSpecChannel() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return LastErrnoError("socketpair");
+  SpecChannel c{UniqueFd(ends[0]), UniqueFd(ends[1])};
+  struct timeval send_timeout = {60, 0};
+  if (::setsockopt(c.ucrd.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) != 0)
+    return LastErrnoError("spec socket send timeout");
+  return c;
+}
+
+bool SetNormalPriority(pid_t pid) {
+  struct sched_param normal = {};
+  return ::sched_setscheduler(pid, SCHED_OTHER, &normal) == 0;
+}
+
 bool WaitGone(pid_t pid, std::chrono::milliseconds timeout) {
-  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return errno == ESRCH;
-  struct pollfd p = {fd, POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-  } while (r < 0 && errno == EINTR);
-  ::close(fd);
-  return r > 0;
+  UniqueFd fd = OpenPidfd(pid);
+  if (!fd) return errno == ESRCH;
+  return WaitPidfd(fd.get(), timeout);
 }
 
 }  // namespace ucr::runtime

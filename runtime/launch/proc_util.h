@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 
 namespace ucr::runtime {
 
@@ -29,5 +30,19 @@ absl::StatusOr<pid_t> SpawnHelper(const std::vector<std::string>& argv,
 // Waits up to `timeout` for `pid` (any process, not only our children) to
 // exit. True once it is gone.
 bool WaitGone(pid_t pid, std::chrono::milliseconds timeout);
+
+// The socket ucrd sends ucr-init its spec on. A socket, not a pipe: send()
+// with MSG_NOSIGNAL to a ucr-init that died is an error to report, not a
+// SIGPIPE. ucrd's end has a send timeout (60 s), so that a ucr-init that
+// stops reading cannot hang a create (specs beyond the socket buffer block).
+struct SpecChannel {
+  UniqueFd ucrd;
+  UniqueFd init;
+};
+absl::StatusOr<SpecChannel> MakeSpecChannel();
+
+// Back from SCHED_IDLE (see spare_monitors.h) to SCHED_OTHER; pid 0: the
+// calling thread. False with errno set when refused.
+bool SetNormalPriority(pid_t pid);
 
 }  // namespace ucr::runtime

@@ -5,8 +5,6 @@
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/child_process.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "runtime/launch/monitor_reaper.h"
@@ -36,11 +35,6 @@ constexpr auto kMaxBackoff = std::chrono::seconds(30);
 bool Alive(const SpareMonitor& s) {
   struct pollfd p[2] = {{s.pidfd.get(), POLLIN, 0}, {s.init_pidfd.get(), POLLIN, 0}};
   return s.pidfd && s.init_pidfd && ::poll(p, 2, 0) == 0;
-}
-
-bool RaiseToNormal(pid_t pid) {
-  struct sched_param normal = {};
-  return ::sched_setscheduler(pid, SCHED_OTHER, &normal) == 0;
 }
 
 }  // namespace
@@ -81,7 +75,7 @@ std::optional<SpareMonitor> SpareMonitors::Take() {
     refill_.notify_one();
     if (!Alive(s)) continue;  // killed from outside: the next one
     lock.unlock();
-    if (RaiseToNormal(s.monitor) && RaiseToNormal(s.init)) return s;
+    if (SetNormalPriority(s.monitor) && SetNormalPriority(s.init)) return s;
     const int err = errno;
     lock.lock();
     if (err != EPERM) continue;  // it died meanwhile: dropped, the next one
@@ -97,28 +91,21 @@ std::optional<SpareMonitor> SpareMonitors::Take() {
 }
 
 absl::StatusOr<SpareMonitor> SpareMonitors::StartOne() {
-  int sync[2], spec[2], assign[2];
+  int sync[2], assign[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) return LastErrnoError("pipe");
   SpareMonitor s;
   s.sync_read.reset(sync[0]);
   UniqueFd sync_write(sync[1]);
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec) != 0) return LastErrnoError("socketpair");
-  s.spec_write.reset(spec[0]);
-  UniqueFd spec_read(spec[1]);
+  UCR_ASSIGN_OR_RETURN(SpecChannel spec, MakeSpecChannel());
+  s.spec_write = std::move(spec.ucrd);
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, assign) != 0) return LastErrnoError("socketpair");
   s.assign.reset(assign[0]);
   UniqueFd assign_read(assign[1]);
-  // As for a monitor started at create (Launcher::Begin): a ucr-init that
-  // stops reading must not hang the create.
-  struct timeval send_timeout = {60, 0};
-  if (::setsockopt(s.spec_write.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) != 0)
-    return LastErrnoError("spec socket send timeout");
   UCR_ASSIGN_OR_RETURN(
       s.monitor, SpawnHelper({monitor_binary_, "--spare", "--init", init_binary_, "--pidns-new", "--sync-fd",
                               "3", "--spec-fd", "4", "--assign-fd", "5"},
-                             {{3, sync_write.get()}, {4, spec_read.get()}, {5, assign_read.get()}}));
-  s.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, s.monitor, 0)));
-  ReapWhenItExits(s.monitor);
+                             {{3, sync_write.get()}, {4, spec.init.get()}, {5, assign_read.get()}}));
+  s.pidfd = WatchAndReapWhenItExits(s.monitor);
   if (!s.pidfd) return LastErrnoError("pidfd of the spare monitor");
   sync_write.reset();
   // Its first line: "spare <ucr-init's pid>" once ucr-init is forked, or an error.
@@ -146,7 +133,7 @@ absl::StatusOr<SpareMonitor> SpareMonitors::StartOne() {
     return absl::InternalError(absl::StrCat("spare monitor: ", line));
   // Its pid is fresh (pids are handed out in turn, not reused within moments):
   // should it have died already, the pidfd says so at Take().
-  s.init_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, s.init, 0)));
+  s.init_pidfd = OpenPidfd(s.init);
   if (!s.init_pidfd) return LastErrnoError("pidfd of the spare's ucr-init");
   return s;
 }
