@@ -13,7 +13,6 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/files.h"
 #include "runtime/launch/proc_util.h"
 #include "test/runtime/launch_fixture.h"
@@ -37,11 +36,10 @@ std::vector<pid_t> SpareMonitors() {
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     pid_t pid = std::atoi(e.path().filename().c_str());
     if (pid <= 0) continue;
-    absl::StatusOr<std::string> cmd = ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
-    absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-    if (!cmd.ok() || !stat.ok() || cmd->find(std::string("\0--spare\0", 9)) == std::string::npos) continue;
-    std::vector<std::string> f = absl::StrSplit(stat->substr(stat->rfind(')') + 2), ' ');
-    if (f.size() > 1 && f[1] == std::to_string(::getpid())) found.push_back(pid);
+    std::string cmd = ReadText(absl::StrCat("/proc/", pid, "/cmdline"));
+    if (cmd.find(std::string("\0--spare\0", 9)) != std::string::npos &&
+        StatusField(pid, "PPid") == std::to_string(::getpid()))
+      found.push_back(pid);
   }
   return found;
 }
